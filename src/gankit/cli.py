@@ -1,0 +1,196 @@
+"""Command line: argument parsing only; the work is done by the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from gankit.errors import GankitError
+
+EPILOG = """examples:
+  gankit presets
+  gankit train --preset dcgan-fashion-mnist --out runs/dcgan
+  gankit train --preset dcgan-fashion-mnist --out runs/quick --steps 500 --set optim.lr_g=1e-4
+  gankit train --resume runs/dcgan --steps 6000
+  gankit sample runs/dcgan --n 1000 --out samples.npz --grid samples.png
+  gankit interpolate runs/dcgan --out walk.png
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gankit", description="Train, sample and evaluate GANs.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser(
+        "train", help="train a preset into a run directory, or resume one",
+        description="Train a GAN from a preset (gankit presets lists them) into a run "
+        "directory, or continue an interrupted run exactly where it stopped.")
+    what = train.add_mutually_exclusive_group(required=True)
+    what.add_argument("--preset", metavar="NAME", help="preset name, or a path to a .toml file")
+    what.add_argument("--resume", metavar="RUN", help="continue the run in RUN")
+    train.add_argument("--out", metavar="RUN", help="new run directory (with --preset)")
+    train.add_argument("--steps", type=int, help="total training steps (also on --resume)")
+    train.add_argument("--batch-size", type=int, help="images per batch")
+    train.add_argument("--seed", type=int, help="random seed for init, data order and noise")
+    train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train")
+    train.add_argument("--data-dir", metavar="DIR", help="read the dataset from DIR")
+    train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override any config value (repeatable), e.g. optim.lr_g=1e-4")
+    train.add_argument("--no-progress", action="store_true",
+                       help="print a line per log step instead of a progress bar")
+
+    sample = sub.add_parser("sample", help="draw samples from a trained run",
+                            description="Write N samples of a run's generator (its EMA copy "
+                            "when present) to an .npz: 'images' as uint8 (N, H, W, C), or "
+                            "'points' as float32 (N, 2) for 2-D toy runs.")
+    sample.add_argument("run", metavar="RUN")
+    sample.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("--out", required=True, metavar="FILE.npz")
+    sample.add_argument("--grid", metavar="FILE.png", help="also save a picture of them")
+    sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    sample.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    sample.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+
+    interp = sub.add_parser("interpolate", help="latent walks between random points",
+                            description="One row per walk between two random latent points, "
+                            "as in the DCGAN paper: smooth changes mean G has not memorised.")
+    interp.add_argument("run", metavar="RUN")
+    interp.add_argument("--out", required=True, metavar="FILE.png")
+    interp.add_argument("--rows", type=int, default=8, help="number of walks (default 8)")
+    interp.add_argument("--steps", type=int, default=10, help="images per walk (default 10)")
+    interp.add_argument("--mode", choices=["linear", "slerp"], default="linear")
+    interp.add_argument("--seed", type=int, default=0)
+
+    sub.add_parser("presets", help="list the presets with a line on each")
+
+    data = sub.add_parser("data", help="dataset utilities")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    fetch = data_sub.add_parser("fetch", help="download a dataset into the user cache "
+                                "(checked against SHA-256)")
+    fetch.add_argument("name", choices=["fashion-mnist", "mnist", "cifar10"])
+    return parser
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from gankit.config import to_toml
+    from gankit.presets import load_preset
+    from gankit.runs import CONFIG_FILE, load_run_config, require_run
+    from gankit.train import train
+
+    if args.resume:
+        run_dir = require_run(args.resume)
+        fixed = {"--out": args.out, "--batch-size": args.batch_size, "--seed": args.seed,
+                 "--data-dir": args.data_dir, "--set": args.set or None}
+        given = [flag for flag, value in fixed.items() if value is not None]
+        if given:
+            raise GankitError(f"{given[0]} cannot change when resuming (only --steps, --device)")
+        cfg = load_run_config(run_dir)
+        if args.steps is not None or args.device is not None:
+            cfg.train.steps = args.steps or cfg.train.steps
+            cfg.train.device = args.device or cfg.train.device
+            tmp = run_dir / f".{CONFIG_FILE}.tmp"
+            tmp.write_text(to_toml(cfg, "resumed with new steps/device"))
+            os.replace(tmp, run_dir / CONFIG_FILE)
+    else:
+        if not args.out:
+            raise GankitError("--out RUN is needed with --preset (the new run directory)")
+        run_dir = Path(args.out)
+        if (run_dir / CONFIG_FILE).exists():
+            raise GankitError(f"{run_dir} already holds a run; continue it with "
+                              f"--resume {run_dir} or choose another --out")
+        overrides = list(args.set)
+        for key, value in (("train.steps", args.steps), ("train.batch_size", args.batch_size),
+                           ("train.seed", args.seed)):
+            if value is not None:
+                overrides.append(f"{key}={value}")
+        if args.device:
+            overrides.append(f'train.device="{args.device}"')
+        if args.data_dir:
+            overrides.append(f'data.root="{args.data_dir}"')
+        cfg = load_preset(args.preset, overrides)
+    progress = False if args.no_progress else None
+    result = train(cfg, run_dir, resume=bool(args.resume), progress=progress)
+    print(f"{run_dir}: step {result.step} ({result.seconds:.0f} s, "
+          f"{result.images_per_second:.0f} img/s); samples in {run_dir}/samples, "
+          f"losses in {run_dir}/losses.png")
+
+
+def _cmd_sample(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from gankit.images import save_grid, save_scatter, to_uint8
+    from gankit.runs import load_generator
+    from gankit.sampling import generate, latents
+
+    if args.n <= 0:
+        raise GankitError(f"--n must be positive, got {args.n}")
+    gen = load_generator(args.run, ema=not args.no_ema, device=args.device)
+    out = generate(gen, latents(args.n, gen.latent_dim, args.seed))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    if out.ndim == 2:
+        points = out.numpy().astype(np.float32)
+        np.savez_compressed(args.out, points=points)
+        if args.grid:
+            save_scatter(points, args.grid, title=f"{args.n} samples")
+    else:
+        images = to_uint8(out)
+        np.savez_compressed(args.out, images=images)
+        if args.grid:
+            save_grid(images, args.grid, scale=2 if images.shape[1] <= 32 else 1)
+    print(f"wrote {args.n} samples to {args.out}" + (f" and {args.grid}" if args.grid else ""))
+
+
+def _cmd_interpolate(args: argparse.Namespace) -> None:
+    from gankit.images import save_grid, to_uint8
+    from gankit.runs import load_generator
+    from gankit.sampling import generate, interpolation_latents
+
+    if args.rows <= 0 or args.steps < 2:
+        raise GankitError("--rows must be positive and --steps at least 2")
+    gen = load_generator(args.run)
+    if len(gen.output_shape) != 3:
+        raise GankitError(f"{args.run} generates 2-D points; interpolate draws images")
+    z = interpolation_latents(gen.latent_dim, args.rows, args.steps, args.seed, args.mode)
+    images = to_uint8(generate(gen, z))
+    save_grid(images, args.out, nrow=args.steps, scale=2 if images.shape[1] <= 32 else 1)
+    print(f"wrote {args.rows} latent walks of {args.steps} steps to {args.out}")
+
+
+def _cmd_presets(args: argparse.Namespace) -> None:
+    from gankit.presets import describe_presets
+
+    rows = describe_presets()
+    width = max(len(name) for name, _ in rows)
+    for name, description in rows:
+        print(f"{name:<{width}}  {description}")
+
+
+def _cmd_data(args: argparse.Namespace) -> None:
+    from gankit.data import cifar, mnist
+
+    if args.name == "cifar10":
+        folder = cifar.fetch()
+    else:
+        folder = mnist.fetch(mnist.IDX_DATASETS[args.name])
+    print(f"{args.name} is in {folder}")
+
+
+COMMANDS = {"train": _cmd_train, "sample": _cmd_sample, "interpolate": _cmd_interpolate,
+            "presets": _cmd_presets, "data": _cmd_data}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except GankitError as err:
+        print(f"gankit: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("gankit: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,268 @@
+"""Run configuration: typed dataclasses loaded from TOML presets plus `--set` overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gankit.errors import GankitError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass
+class DataConfig:
+    """Where the real samples come from and how they are shaped."""
+
+    dataset: str = "fashion-mnist"  # fashion-mnist | mnist | cifar10 | folder | ring8 | grid25
+    root: str = ""  # a directory to read from; "" follows the dataset's lookup order
+    split: str = "train"
+    image_size: int = 32
+    channels: int = 0  # 0 keeps the dataset's own; 1 or 3 converts
+    num_workers: int = 0  # loader processes for folder datasets
+    toy_samples: int = 100_000  # size of a 2-D toy training set
+
+
+@dataclass
+class ModelConfig:
+    """Which networks and how wide."""
+
+    arch: str = "dcgan"  # dcgan | mlp
+    latent_dim: int = 100
+    g_width: int = 64  # DCGAN: channels of the last hidden G layer (doubled per layer up)
+    d_width: int = 64  # DCGAN: channels of the first D layer (doubled per layer down)
+    g_hidden: list[int] = field(default_factory=lambda: [256, 512, 1024])  # MLP G widths
+    d_hidden: list[int] = field(default_factory=lambda: [1024, 512, 256])  # MLP D widths
+    g_norm: str = "batch"  # batch | none (normalisation in hidden G layers)
+    d_norm: str = "batch"  # batch | none (normalisation in hidden D layers)
+    d_dropout: float = 0.0  # MLP D dropout
+
+
+@dataclass
+class ObjectiveConfig:
+    """The adversarial loss."""
+
+    loss: str = "nonsaturating"  # minimax | nonsaturating
+
+
+@dataclass
+class OptimConfig:
+    """Optimizers for G and D."""
+
+    name: str = "adam"  # adam | rmsprop
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    rmsprop_alpha: float = 0.99
+
+
+@dataclass
+class TrainConfig:
+    """The loop: length, batch, schedule of logs, samples and checkpoints."""
+
+    steps: int = 3000
+    batch_size: int = 64
+    n_critic: int = 1  # D updates per G update
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda
+    ema_decay: float = 0.0  # 0 turns the EMA of G off
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    grid_size: int = 64  # samples in each progress grid
+    tensorboard: bool = True
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; saved as RUN/config.toml."""
+
+    description: str = ""
+    recipe: str = "gan"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "recipe": ("gan",),
+    "data.dataset": ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25"),
+    "data.split": ("train", "test"),
+    "model.arch": ("dcgan", "mlp"),
+    "model.g_norm": ("batch", "none"),
+    "model.d_norm": ("batch", "none"),
+    "objective.loss": ("minimax", "nonsaturating"),
+    "optim.name": ("adam", "rmsprop"),
+    "train.device": ("auto", "cpu", "cuda"),
+}
+
+POSITIVE = {
+    "data.image_size", "data.toy_samples", "model.latent_dim", "model.g_width",
+    "model.d_width", "optim.lr_g", "optim.lr_d", "train.steps", "train.batch_size",
+    "train.n_critic", "train.log_every", "train.sample_every", "train.checkpoint_every",
+    "train.keep_checkpoints", "train.grid_size",
+}
+
+
+def _closest(name: str, options: typing.Iterable[str]) -> str:
+    match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _check_type(where: str, value: Any, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise GankitError(f"{where}: expected a list, got {value!r}")
+        return [_check_type(f"{where}[{i}]", v, item_type) for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise GankitError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise GankitError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise GankitError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise GankitError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported config type {hint} at {where}")  # a bug, not user input
+
+
+def _build(cls: type, values: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        where = f"{prefix}{key}"
+        if key not in hints:
+            raise GankitError(f"unknown config key '{where}'{_closest(key, names)}")
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise GankitError(f"'{where}' is a section; set its keys as {where}.KEY")
+            kwargs[key] = _build(hint, value, f"{where}.")
+        else:
+            kwargs[key] = _check_type(where, value, hint)
+    return cls(**kwargs)
+
+
+def _validate(cfg: RunConfig) -> None:
+    for dotted, options in CHOICES.items():
+        value = get_value(cfg, dotted)
+        if value not in options:
+            raise GankitError(
+                f"{dotted}: '{value}' is not one of {', '.join(options)}{_closest(value, options)}"
+            )
+    for dotted in POSITIVE:
+        if get_value(cfg, dotted) <= 0:
+            raise GankitError(f"{dotted}: must be positive, got {get_value(cfg, dotted)}")
+    if not 0.0 <= cfg.train.ema_decay < 1.0:
+        raise GankitError(f"train.ema_decay: must be in [0, 1), got {cfg.train.ema_decay}")
+    if cfg.data.channels not in (0, 1, 3):
+        raise GankitError(f"data.channels: must be 0 (as stored), 1 or 3, got {cfg.data.channels}")
+    if cfg.model.arch == "dcgan" and cfg.data.image_size not in (28, 32, 64):
+        raise GankitError(
+            f"data.image_size: the DCGAN nets support 28, 32 or 64, got {cfg.data.image_size}"
+        )
+
+
+def get_value(cfg: RunConfig, dotted: str) -> Any:
+    """Read `section.key` (or a top-level key) from a config."""
+    obj: Any = cfg
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def config_from_dict(values: dict[str, Any]) -> RunConfig:
+    """Validate a nested dict (as read from TOML) into a RunConfig."""
+    cfg = _build(RunConfig, values, "")
+    _validate(cfg)
+    return cfg
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split `section.key=value`; the value is read as TOML, else kept as a string."""
+    if "=" not in text:
+        raise GankitError(f"--set {text!r}: expected section.key=value")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise GankitError(f"--set {text!r}: expected section.key=value")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def apply_overrides(values: dict[str, Any], overrides: typing.Iterable[str]) -> dict[str, Any]:
+    """Apply `--set section.key=value` strings to a nested dict (in place) and return it."""
+    for text in overrides:
+        path, value = parse_override(text)
+        node = values
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise GankitError(f"--set {text!r}: '{part}' is not a section")
+        node[path[-1]] = value
+    return values
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning syntax errors into one readable line."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise GankitError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise GankitError(f"{path}: invalid TOML: {err}") from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def to_toml(cfg: RunConfig, header: str = "") -> str:
+    """Serialise a config to TOML text (top-level keys first, then one table per section)."""
+    values = dataclasses.asdict(cfg)
+    lines = [f"# {line}" for line in header.splitlines()]
+    tables = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for name, table in tables:
+        lines.append(f"\n[{name}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
+    return "\n".join(lines) + "\n"

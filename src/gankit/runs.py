@@ -1,0 +1,55 @@
+"""Run directories: their config, their checkpoints, and the trained generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gankit.config import RunConfig, config_from_dict, read_toml
+from gankit.errors import GankitError
+
+CONFIG_FILE = "config.toml"
+
+
+def require_run(run_dir: str | Path) -> Path:
+    """`run_dir` as a Path, or a one-line error if it is not a gankit run directory."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise GankitError(f"{run_dir}: no such run directory")
+    if not (run_dir / CONFIG_FILE).is_file():
+        raise GankitError(f"{run_dir} is not a gankit run (no {CONFIG_FILE} in it)")
+    return run_dir
+
+
+def load_run_config(run_dir: str | Path) -> RunConfig:
+    """The resolved config a run was started with."""
+    path = require_run(run_dir) / CONFIG_FILE
+    try:
+        return config_from_dict(read_toml(path))
+    except GankitError as err:
+        raise GankitError(f"{path}: {err}") from None
+
+
+def load_generator(run_dir: str | Path, ema: bool = True,
+                   device: str | torch.device = "cpu") -> nn.Module:
+    """The run's latest generator (its EMA copy when there is one and `ema`), in eval mode.
+
+    >>> G = gankit.load_generator("runs/demo"); images = G(torch.randn(16, G.latent_dim))
+    """
+    from gankit.data import data_shape
+    from gankit.recipes import RECIPES
+    from gankit.train.checkpoint import latest_checkpoint, load_weights
+
+    run_dir = require_run(run_dir)
+    cfg = load_run_config(run_dir)
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
+    generator = RECIPES[cfg.recipe].make_generator(cfg.model, data_shape(cfg.data))
+    weights = checkpoint / "generator_ema.safetensors"
+    if not (ema and weights.is_file()):
+        weights = checkpoint / "generator.safetensors"
+    load_weights(generator, weights)
+    return generator.to(device).eval().requires_grad_(False)

@@ -1,0 +1,43 @@
+"""Drawing samples from a generator: batches, fixed seeds, latent interpolation."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def latents(n: int, latent_dim: int, seed: int) -> torch.Tensor:
+    """`n` latent codes z ~ N(0, I), reproducible from `seed`, independent of the global RNG."""
+    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def generate(generator: nn.Module, z: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """G(z) in batches, in eval mode (training mode restored after), returned on the CPU."""
+    was_training = generator.training
+    generator.eval()
+    device = next(generator.parameters()).device
+    try:
+        parts = [generator(z[i : i + batch_size].to(device)).float().cpu()
+                 for i in range(0, len(z), batch_size)]
+    finally:
+        generator.train(was_training)
+    return torch.cat(parts)
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between rows of z0 and z1 at fractions t (broadcast)."""
+    u0, u1 = z0 / z0.norm(dim=-1, keepdim=True), z1 / z1.norm(dim=-1, keepdim=True)
+    omega = torch.acos((u0 * u1).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
+    so = torch.sin(omega)
+    return (torch.sin((1 - t) * omega) / so) * z0 + (torch.sin(t * omega) / so) * z1
+
+
+def interpolation_latents(latent_dim: int, rows: int, steps: int, seed: int,
+                          mode: str = "linear") -> torch.Tensor:
+    """(rows * steps, latent_dim) codes walking from one random point to another per row."""
+    ends = latents(2 * rows, latent_dim, seed)
+    z0, z1 = ends[:rows, None, :], ends[rows:, None, :]
+    t = torch.linspace(0, 1, steps).view(1, steps, 1)
+    walk = slerp(z0, z1, t) if mode == "slerp" else torch.lerp(z0, z1, t)
+    return walk.reshape(rows * steps, latent_dim)

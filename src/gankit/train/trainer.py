@@ -1,0 +1,186 @@
+"""The one training loop every recipe runs in."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from gankit import __version__
+from gankit.config import RunConfig, to_toml
+from gankit.data import BatchStream, build_source
+from gankit.errors import GankitError, TrainingInterrupted
+from gankit.images import save_grid, save_scatter, to_uint8
+from gankit.recipes import build_recipe
+from gankit.runs import CONFIG_FILE
+from gankit.sampling import generate, latents
+from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
+from gankit.train.ema import EMA
+from gankit.train.metrics_log import MetricsLogger, plot_losses
+from gankit.train.rng import rng_state, seed_everything, set_rng_state
+from gankit.train.signals import StopRequests
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise GankitError("train.device: cuda requested but no CUDA device is available")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    run_dir: Path
+    step: int
+    seconds: float
+    images_per_second: float
+
+
+class Trainer:
+    """Runs a recipe for `cfg.train.steps` steps, writing everything into `run_dir`."""
+
+    def __init__(self, cfg: RunConfig, run_dir: str | Path, resume: bool = False,
+                 progress: bool | None = None, log=print) -> None:
+        self.cfg, self.run_dir, self.log = cfg, Path(run_dir), log
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        t = cfg.train
+        self.device = resolve_device(t.device)
+        seed_everything(t.seed)
+        self.source = build_source(cfg.data, t.seed)
+        self.recipe = build_recipe(cfg, self.source.shape).to(self.device)
+        self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
+        self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers)
+        self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
+        self.step = 0
+        if resume:
+            self._restore()
+        else:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            header = f"gankit {__version__}, torch {torch.__version__}, numpy {np.__version__}"
+            (self.run_dir / CONFIG_FILE).write_text(to_toml(cfg, header))
+
+    # -- state ---------------------------------------------------------------------------
+    def _nets_to_save(self) -> dict[str, torch.nn.Module]:
+        nets = dict(self.recipe.nets)
+        if self.ema is not None:
+            nets["generator_ema"] = self.ema.shadow
+        return nets
+
+    def _restore(self) -> None:
+        checkpoint = latest_checkpoint(self.run_dir)
+        if checkpoint is None:
+            return  # started but never checkpointed: begin again from step 0
+        for name, net in self._nets_to_save().items():
+            path = checkpoint / f"{name}.safetensors"
+            if not path.is_file():
+                raise GankitError(f"{checkpoint}: {path.name} is missing")
+            load_weights(net, path)
+        state = load_state(checkpoint)
+        for name, opt in self.recipe.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        set_rng_state(state["rng"])
+        self.step = int(state["step"])
+
+    def save(self) -> Path:
+        state = {
+            "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
+            "rng": rng_state(),
+            "gankit_version": __version__,
+        }
+        return save_checkpoint(self.run_dir, self.step, self._nets_to_save(), state,
+                               self.cfg.train.keep_checkpoints)
+
+    def save_samples(self) -> Path:
+        gen = self.ema.shadow if self.ema is not None else self.recipe.generator
+        out = generate(gen, self.fixed_z)
+        path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
+        if self.source.kind == "points":
+            ref = self.source.tensors[:2000].numpy()
+            return save_scatter(out.numpy(), path, ref, f"step {self.step}")
+        return save_grid(to_uint8(out), path)
+
+    # -- loop ----------------------------------------------------------------------------
+    def run(self) -> TrainResult:
+        t = self.cfg.train
+        total = t.steps
+        if self.step >= total:
+            self.log(f"{self.run_dir}: already at step {self.step} of {total}; nothing to train")
+            plot_losses(self.run_dir)
+            return TrainResult(self.run_dir, self.step, 0.0, 0.0)
+        per_step = t.batch_size * self.recipe.batches_per_step
+        batches = self.stream.iterate(self.step * self.recipe.batches_per_step)
+        logger = MetricsLogger(self.run_dir, self.step, t.tensorboard)
+        bar = tqdm(total=total, initial=self.step, unit="step", dynamic_ncols=True,
+                   disable=not self.progress)
+        sums: dict[str, torch.Tensor] = {}
+        count, start = 0, time.perf_counter()
+        window_start, window_step = start, self.step
+        first_step = self.step
+        try:
+            with StopRequests() as stop:
+                while self.step < total:
+                    real = [next(batches).to(self.device, non_blocking=True)
+                            for _ in range(self.recipe.batches_per_step)]
+                    scalars = self.recipe.train_step(real)
+                    self._check_finite(scalars)
+                    if self.ema is not None:
+                        self.ema.update(self.recipe.generator)
+                    self.step += 1
+                    count += 1
+                    for key, value in scalars.items():
+                        sums[key] = sums[key] + value if key in sums else value.clone()
+                    bar.update(1)
+                    last = self.step == total
+                    if self.step % t.log_every == 0 or last:
+                        now = time.perf_counter()
+                        rate = (self.step - window_step) * per_step / max(now - window_start, 1e-9)
+                        row = {k: (v / count).item() for k, v in sums.items()}
+                        row["img_per_s"] = rate
+                        logger.log(self.step, row)
+                        bar.set_postfix({k: f"{v:.3g}" for k, v in row.items()}, refresh=False)
+                        if not self.progress:
+                            shown = " ".join(f"{k}={v:.4g}" for k, v in row.items())
+                            self.log(f"step {self.step}/{total} {shown}")
+                        sums, count, window_start, window_step = {}, 0, now, self.step
+                    if self.step % t.sample_every == 0 or last:
+                        self.save_samples()
+                    if self.step % t.checkpoint_every == 0 or last:
+                        self.save()
+                    if stop.requested and not last:
+                        self.save()
+                        raise TrainingInterrupted(
+                            f"{stop.requested} at step {self.step}: checkpoint saved in "
+                            f"{self.run_dir}/checkpoints/latest; continue with: "
+                            f"gankit train --resume {self.run_dir}"
+                        )
+        finally:
+            bar.close()
+            logger.close()
+            plot_losses(self.run_dir)
+        seconds = time.perf_counter() - start
+        rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
+        return TrainResult(self.run_dir, self.step, seconds, rate)
+
+    def _check_finite(self, scalars: dict[str, torch.Tensor]) -> None:
+        values = torch.stack([v.float() for v in scalars.values()])
+        if bool(torch.isfinite(values).all()):
+            return
+        bad = next(k for k, v in scalars.items() if not torch.isfinite(v).all())
+        checkpoint = latest_checkpoint(self.run_dir)
+        kept = (f"last good checkpoint: {checkpoint} (resume with --resume and a lower "
+                "learning rate)" if checkpoint else "no checkpoint had been written yet")
+        raise GankitError(
+            f"{bad} became {scalars[bad].item()} at step {self.step + 1}; training stopped; {kept}"
+        )
+
+
+def train(cfg: RunConfig, run_dir: str | Path, resume: bool = False,
+          progress: bool | None = None, log=print) -> TrainResult:
+    """Train `cfg` into `run_dir` (or continue it with `resume`)."""
+    return Trainer(cfg, run_dir, resume, progress, log).run()
