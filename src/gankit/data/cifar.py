@@ -50,11 +50,9 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _candidates(root: str) -> list[Path]:
-    dirs = []
     explicit = root or os.environ.get("GANKIT_DATA", "")
-    if explicit:
-        dirs += [Path(explicit), Path(explicit) / FOLDER, Path(explicit) / "cifar10" / FOLDER]
-    return dirs + [cache_dir() / "cifar10" / FOLDER]
+    dirs = [Path(explicit), Path(explicit) / FOLDER, Path(explicit) / "cifar10" / FOLDER] if explicit else []
+    return dirs if root else dirs + [cache_dir() / "cifar10" / FOLDER]
 
 
 def fetch() -> Path:

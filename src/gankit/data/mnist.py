@@ -61,13 +61,15 @@ IDX_DATASETS = {
 
 
 def search_dirs(dataset: IdxDataset, root: str = "") -> list[Path]:
-    """Directories searched, in order: root or $GANKIT_DATA, Debian's, the user cache."""
+    """Directories searched, in order: $GANKIT_DATA, Debian's, the user cache. An explicit
+    `root` (--data-dir) is the only place searched: data elsewhere is never used silently."""
+    if root:
+        return [Path(root), Path(root) / dataset.name]
     dirs = []
-    explicit = root or os.environ.get("GANKIT_DATA", "")
-    if explicit:
-        dirs += [Path(explicit), Path(explicit) / dataset.name]
-    dirs += [Path(dataset.debian_dir), cache_dir() / dataset.name]
-    return dirs
+    if os.environ.get("GANKIT_DATA"):
+        env = Path(os.environ["GANKIT_DATA"])
+        dirs += [env, env / dataset.name]
+    return dirs + [Path(dataset.debian_dir), cache_dir() / dataset.name]
 
 
 def _find(directory: Path, stem: str) -> Path | None:

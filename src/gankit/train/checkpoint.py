@@ -10,6 +10,7 @@ directory, fsynced, renamed to its step directory, and only then is `latest` rep
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any
@@ -96,5 +97,6 @@ def load_state(checkpoint: Path) -> dict[str, Any]:
     """The state file of a checkpoint (tensors and plain values only: weights_only=True)."""
     try:
         return torch.load(checkpoint / STATE_FILE, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError) as err:
-        raise GankitError(f"{checkpoint / STATE_FILE}: unreadable training state ({err})") from None
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
+        reason = str(err).splitlines()[0][:200]
+        raise GankitError(f"{checkpoint / STATE_FILE}: unreadable training state ({reason})") from None

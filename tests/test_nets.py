@@ -1,0 +1,59 @@
+import pytest
+import torch
+from torch import nn
+
+from gankit.config import ModelConfig
+from gankit.nets import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    build_discriminator,
+    build_generator,
+)
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_dcgan_shapes(size, channels):
+    gen = DCGANGenerator(16, (channels, size, size), width=8)
+    disc = DCGANDiscriminator((channels, size, size), width=8)
+    images = gen(torch.randn(5, 16))
+    assert images.shape == (5, channels, size, size)
+    assert images.abs().max() <= 1.0  # tanh output
+    assert disc(images).shape == (5,)
+
+
+def test_dcgan_follows_the_paper():
+    gen = DCGANGenerator(100, (1, 32, 32), width=64)
+    disc = DCGANDiscriminator((1, 32, 32), width=64)
+    convs_g = [m for m in gen.modules() if isinstance(m, nn.ConvTranspose2d)]
+    assert [c.out_channels for c in convs_g] == [256, 128, 64, 1]
+    convs_d = [m for m in disc.modules() if isinstance(m, nn.Conv2d)]
+    assert [c.out_channels for c in convs_d] == [64, 128, 256, 1]
+    assert all(c.stride == (2, 2) for c in convs_d[:-1])  # strided, no pooling
+    assert not any(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) for m in disc.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in gen.modules()) == 3
+    assert any(isinstance(m, nn.LeakyReLU) and m.negative_slope == 0.2 for m in disc.modules())
+    bn_d = [m for m in disc.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert len(bn_d) == 2  # not after the first (input) layer
+    weights = torch.cat([c.weight.flatten() for c in convs_g + convs_d])
+    assert abs(weights.mean().item()) < 1e-3 and abs(weights.std().item() - 0.02) < 1e-3
+
+
+def test_mlp_for_images_and_points():
+    gen = MLPGenerator(4, (1, 28, 28), [32, 32], norm="batch", tanh=True)
+    assert gen(torch.randn(3, 4)).shape == (3, 1, 28, 28)
+    points = MLPGenerator(2, (2,), [16], tanh=False)
+    out = points(torch.randn(3, 2) * 100)
+    assert out.shape == (3, 2) and out.abs().max() > 1  # linear output, not squashed
+    disc = MLPDiscriminator((2,), [16], dropout=0.5)
+    assert disc(out).shape == (3,)
+
+
+def test_builders_follow_the_config():
+    dcgan = ModelConfig(arch="dcgan", latent_dim=7, g_width=4, d_width=4)
+    assert build_generator(dcgan, (3, 64, 64)).latent_dim == 7
+    mlp = ModelConfig(arch="mlp", g_hidden=[8], d_hidden=[8])
+    assert isinstance(build_discriminator(mlp, (2,)), MLPDiscriminator)
+    assert build_generator(mlp, (2,)).output_shape == (2,)

@@ -1,0 +1,127 @@
+import json
+
+import pytest
+import torch
+
+import gankit
+from gankit.errors import GankitError
+from gankit.recipes.gan import GANRecipe
+from gankit.train import Trainer, train
+from gankit.train.checkpoint import latest_checkpoint
+from tests.conftest import tiny_config
+
+
+def _quiet(*_):
+    pass
+
+
+def _weights(run_dir, name):
+    from safetensors.torch import load_file
+
+    return load_file(latest_checkpoint(run_dir) / f"{name}.safetensors")
+
+
+def test_run_directory_contents(tiny_cfg, tmp_path):
+    run = tmp_path / "run"
+    result = train(tiny_cfg, run, progress=False, log=_quiet)
+    assert result.step == 6 and result.images_per_second > 0
+    assert (run / "config.toml").is_file() and (run / "losses.png").is_file()
+    assert sorted(p.name for p in (run / "samples").iterdir()) == [
+        "step-00000003.png", "step-00000006.png"]
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [2, 4, 6]
+    assert {"loss_d", "loss_g", "img_per_s"} <= set(rows[0])
+    latest = run / "checkpoints" / "latest"
+    assert {p.name for p in latest.iterdir()} == {
+        "generator.safetensors", "discriminator.safetensors", "state.pt"}
+
+
+@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "n_critic": 2}])
+def test_resume_is_bit_exact(idx_dir, tmp_path, extra):
+    straight = tmp_path / "straight"
+    train(tiny_config(idx_dir, steps=8, **extra), straight, progress=False, log=_quiet)
+    split = tmp_path / "split"
+    train(tiny_config(idx_dir, steps=5, **extra), split, progress=False, log=_quiet)
+    train(tiny_config(idx_dir, steps=8, **extra), split, resume=True, progress=False, log=_quiet)
+    names = ["generator", "discriminator"] + (["generator_ema"] if extra else [])
+    for name in names:
+        a, b = _weights(straight, name), _weights(split, name)
+        assert a.keys() == b.keys()
+        for key in a:
+            assert torch.equal(a[key], b[key]), (name, key)
+    rows = [json.loads(r)["step"] for r in (split / "metrics.jsonl").read_text().splitlines()]
+    assert rows == [2, 4, 5, 6, 8]
+
+
+def test_resume_drops_metrics_logged_after_the_checkpoint(tiny_cfg, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_cfg, run, progress=False, log=_quiet)
+    with open(run / "metrics.jsonl", "a") as handle:
+        handle.write(json.dumps({"step": 99, "loss_d": 1.0}) + "\n")
+    tiny_cfg.train.steps = 8
+    train(tiny_cfg, run, resume=True, progress=False, log=_quiet)
+    steps = [json.loads(r)["step"] for r in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6, 8]
+
+
+def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tiny_cfg, tmp_path, monkeypatch):
+    real_step = GANRecipe.train_step
+    calls = []
+
+    def poisoned(self, batches):
+        calls.append(1)
+        scalars = real_step(self, batches)
+        if len(calls) == 5:
+            scalars["loss_g"] = torch.tensor(float("nan"))
+        return scalars
+
+    monkeypatch.setattr(GANRecipe, "train_step", poisoned)
+    run = tmp_path / "run"
+    with pytest.raises(GankitError, match=r"loss_g became nan at step 5;.*step-00000003"):
+        train(tiny_cfg, run, progress=False, log=_quiet)
+    assert latest_checkpoint(run).name == "step-00000003"
+    assert gankit.load_generator(run) is not None
+
+
+def test_load_generator_prefers_ema_and_samples(idx_dir, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_config(idx_dir, ema_decay=0.5), run, progress=False, log=_quiet)
+    gen = gankit.load_generator(run)
+    assert not gen.training
+    images = gen(torch.randn(3, gen.latent_dim))
+    assert images.shape == (3, 1, 28, 28)
+    ema = _weights(run, "generator_ema")
+    assert all(torch.equal(v, ema[k]) for k, v in gen.state_dict().items())
+    raw = gankit.load_generator(run, ema=False).state_dict()
+    assert any(not torch.equal(v, ema[k]) for k, v in raw.items() if v.is_floating_point())
+
+
+def test_ema_follows_the_decay(tiny_cfg):
+    from gankit.train.ema import EMA
+
+    net = torch.nn.Linear(2, 2)
+    ema = EMA(net, decay=0.75)
+    start = ema.shadow.weight.clone()
+    with torch.no_grad():
+        net.weight.add_(4.0)
+    ema.update(net)
+    assert torch.allclose(ema.shadow.weight, 0.75 * start + 0.25 * net.weight)
+
+
+def test_toy_run_saves_scatter_plots(tmp_path):
+    from gankit.presets import load_preset
+
+    cfg = load_preset("gan-ring8", ["train.steps=4", "train.sample_every=2",
+                                    "train.tensorboard=false", "data.toy_samples=1000",
+                                    "train.grid_size=100"])
+    run = tmp_path / "toy"
+    train(cfg, run, progress=False, log=_quiet)
+    assert (run / "samples" / "step-00000004.png").is_file()
+    assert gankit.load_generator(run)(torch.randn(5, 2)).shape == (5, 2)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
+def test_trainer_refuses_cuda_without_device(tiny_cfg, tmp_path):
+    tiny_cfg.train.device = "cuda"
+    with pytest.raises(GankitError, match="cuda requested but no CUDA device"):
+        Trainer(tiny_cfg, tmp_path / "r")
