@@ -16,6 +16,7 @@ EPILOG = """examples:
   gankit train --resume runs/dcgan --steps 6000
   gankit sample runs/dcgan --n 1000 --out samples.npz --grid samples.png
   gankit interpolate runs/dcgan --out walk.png
+  gankit compare gan-grid25 pacgan-grid25 --seeds 3 --out runs/lab
 """
 
 
@@ -64,6 +65,25 @@ def _parser() -> argparse.ArgumentParser:
     interp.add_argument("--steps", type=int, default=10, help="images per walk (default 10)")
     interp.add_argument("--mode", choices=["linear", "slerp"], default="linear")
     interp.add_argument("--seed", type=int, default=0)
+
+    evaluate = sub.add_parser("eval", help="measure a trained run",
+                              description="Mode coverage of a 2-D toy run (PacGAN protocol: "
+                              "2,500 samples; high quality = within 3 std of a mode); the "
+                              "result is printed and appended to RUN/eval.jsonl.")
+    evaluate.add_argument("run", metavar="RUN")
+    evaluate.add_argument("--n", type=int, default=2500, help="samples (default 2500)")
+    evaluate.add_argument("--seed", type=int, default=0)
+
+    comp = sub.add_parser("compare", help="train presets over seeds and tabulate them",
+                          description="Train each toy preset for K seeds (runs under "
+                          "DIR/PRESET/seed-K; finished runs are reused) and write "
+                          "summary.md, summary.csv (mean ± std), results.csv and "
+                          "comparison.png (the samples of every run).")
+    comp.add_argument("presets", nargs="+", metavar="PRESET")
+    comp.add_argument("--seeds", type=int, default=3, help="seeds per preset (default 3)")
+    comp.add_argument("--out", required=True, metavar="DIR")
+    comp.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                      help="override applied to every preset (repeatable)")
 
     sub.add_parser("presets", help="list the presets with a line on each")
 
@@ -160,6 +180,24 @@ def _cmd_interpolate(args: argparse.Namespace) -> None:
     print(f"wrote {args.rows} latent walks of {args.steps} steps to {args.out}")
 
 
+def _cmd_eval(args: argparse.Namespace) -> None:
+    from gankit.evaluate import evaluate_run
+
+    if args.n < 1:
+        raise GankitError(f"--n must be positive, got {args.n}")
+    print(evaluate_run(args.run, args.n, args.seed).line())
+
+
+def _cmd_compare(args: argparse.Namespace) -> None:
+    from gankit.compare import compare
+
+    if args.seeds < 1:
+        raise GankitError(f"--seeds must be positive, got {args.seeds}")
+    compare(args.presets, args.seeds, args.out, args.set)
+    print((Path(args.out) / "summary.md").read_text(), end="")
+    print(f"tables and comparison.png in {args.out}")
+
+
 def _cmd_presets(args: argparse.Namespace) -> None:
     from gankit.presets import describe_presets
 
@@ -180,7 +218,8 @@ def _cmd_data(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"train": _cmd_train, "sample": _cmd_sample, "interpolate": _cmd_interpolate,
-            "presets": _cmd_presets, "data": _cmd_data}
+            "eval": _cmd_eval, "compare": _cmd_compare, "presets": _cmd_presets,
+            "data": _cmd_data}
 
 
 def main(argv: list[str] | None = None) -> int:

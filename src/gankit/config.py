@@ -41,16 +41,27 @@ class ModelConfig:
     d_width: int = 64  # DCGAN: channels of the first D layer (doubled per layer down)
     g_hidden: list[int] = field(default_factory=lambda: [256, 512, 1024])  # MLP G widths
     d_hidden: list[int] = field(default_factory=lambda: [1024, 512, 256])  # MLP D widths
-    g_norm: str = "batch"  # batch | none (normalisation in hidden G layers)
+    g_norm: str = "batch"  # batch | virtual_batch | none (normalisation in hidden G layers)
     d_norm: str = "batch"  # batch | none (normalisation in hidden D layers)
     d_dropout: float = 0.0  # MLP D dropout
+    vbn_reference_size: int = 64  # reference batch of virtual batch norm
+    spectral_norm: bool = False  # spectral normalisation of every D weight
+    minibatch_kernels: int = 0  # minibatch discrimination kernels B (0 = off)
+    minibatch_kernel_dim: int = 5  # ... and their dimension C
+    pack: int = 1  # PacGAN: D judges `pack` samples at once
 
 
 @dataclass
 class ObjectiveConfig:
     """The adversarial loss."""
 
-    loss: str = "nonsaturating"  # minimax | nonsaturating
+    loss: str = "nonsaturating"  # minimax | nonsaturating | wasserstein | least_squares | hinge
+    label_smoothing: float = 0.0  # one-sided: real target 1 - s (0.1 gives 0.9)
+    gradient_penalty: float = 0.0  # WGAN-GP weight lambda (0 = off)
+    r1: float = 0.0  # R1 weight gamma on real data (0 = off)
+    weight_clip: float = 0.0  # WGAN weight clipping bound (0 = off)
+    feature_matching: bool = False  # G matches mean D features instead of fooling D
+    historical_averaging: float = 0.0  # weight of the historical-averaging penalty
 
 
 @dataclass
@@ -101,9 +112,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25"),
     "data.split": ("train", "test"),
     "model.arch": ("dcgan", "mlp"),
-    "model.g_norm": ("batch", "none"),
+    "model.g_norm": ("batch", "virtual_batch", "none"),
     "model.d_norm": ("batch", "none"),
-    "objective.loss": ("minimax", "nonsaturating"),
+    "objective.loss": ("minimax", "nonsaturating", "wasserstein", "least_squares", "hinge"),
     "optim.name": ("adam", "rmsprop"),
     "train.device": ("auto", "cpu", "cuda"),
 }
@@ -112,7 +123,12 @@ POSITIVE = {
     "data.image_size", "data.toy_samples", "model.latent_dim", "model.g_width",
     "model.d_width", "optim.lr_g", "optim.lr_d", "train.steps", "train.batch_size",
     "train.n_critic", "train.log_every", "train.sample_every", "train.checkpoint_every",
-    "train.keep_checkpoints", "train.grid_size",
+    "train.keep_checkpoints", "train.grid_size", "model.vbn_reference_size", "model.pack",
+    "model.minibatch_kernel_dim",
+}
+NON_NEGATIVE = {
+    "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
+    "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
 }
 
 
@@ -175,6 +191,10 @@ def _validate(cfg: RunConfig) -> None:
     for dotted in POSITIVE:
         if get_value(cfg, dotted) <= 0:
             raise GankitError(f"{dotted}: must be positive, got {get_value(cfg, dotted)}")
+    for dotted in NON_NEGATIVE:
+        if get_value(cfg, dotted) < 0:
+            raise GankitError(f"{dotted}: must be zero or positive, got {get_value(cfg, dotted)}")
+    _validate_objective(cfg)
     if not 0.0 <= cfg.train.ema_decay < 1.0:
         raise GankitError(f"train.ema_decay: must be in [0, 1), got {cfg.train.ema_decay}")
     if cfg.data.channels not in (0, 1, 3):
@@ -183,6 +203,26 @@ def _validate(cfg: RunConfig) -> None:
         raise GankitError(
             f"data.image_size: the DCGAN nets support 28, 32 or 64, got {cfg.data.image_size}"
         )
+
+
+def _validate_objective(cfg: RunConfig) -> None:
+    """Combinations that cannot work, refused before training starts."""
+    o, m = cfg.objective, cfg.model
+    if o.weight_clip > 0 and o.loss != "wasserstein":
+        raise GankitError(f"objective.weight_clip is for the Wasserstein critic, not the {o.loss} "
+                          "loss (set objective.loss = \"wasserstein\" or weight_clip = 0)")
+    if o.weight_clip > 0 and o.gradient_penalty > 0:
+        raise GankitError("objective.weight_clip and objective.gradient_penalty are alternatives "
+                          "(WGAN vs WGAN-GP): set one of them to 0")
+    if o.label_smoothing > 0 and o.loss not in ("minimax", "nonsaturating"):
+        raise GankitError(f"objective.label_smoothing applies to minimax/nonsaturating, not {o.loss}")
+    if not o.label_smoothing < 1:
+        raise GankitError(f"objective.label_smoothing must be below 1, got {o.label_smoothing}")
+    if cfg.train.batch_size % m.pack:
+        raise GankitError(f"model.pack = {m.pack} does not divide train.batch_size = "
+                          f"{cfg.train.batch_size}")
+    if m.arch == "dcgan" and m.d_norm == "batch" and (o.gradient_penalty > 0 or o.r1 > 0):
+        raise GankitError("gradient penalties need D without batch norm (set model.d_norm = \"none\")")
 
 
 def get_value(cfg: RunConfig, dotted: str) -> Any:

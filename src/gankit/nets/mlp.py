@@ -7,33 +7,39 @@ import math
 import torch
 from torch import nn
 
+from gankit.nets.layers import MinibatchDiscrimination, ReferenceBatch, norm_layer
+
 
 class MLPGenerator(nn.Module):
     """z -> Linear/ReLU layers -> output of `output_shape` (tanh for images, linear for points)."""
 
     def __init__(self, latent_dim: int, output_shape: tuple[int, ...], hidden: list[int],
-                 norm: str = "none", tanh: bool = True) -> None:
+                 norm: str = "none", tanh: bool = True, reference_size: int = 64) -> None:
         super().__init__()
         self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
         layers: list[nn.Module] = []
         width = latent_dim
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.BatchNorm1d(h) if norm == "batch" else nn.Identity(),
-                       nn.ReLU(True)]
+            layers += [nn.Linear(width, h), norm_layer(norm, h, dims=1), nn.ReLU(True)]
             width = h
         layers.append(nn.Linear(width, math.prod(output_shape)))
         if tanh:
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
+        self.reference = (ReferenceBatch(self.net, latent_dim, reference_size)
+                          if norm == "virtual_batch" else None)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(z.shape[0], *self.output_shape)
+        out = self.reference.run(self.net, z) if self.reference is not None else self.net(z)
+        return out.view(z.shape[0], *self.output_shape)
 
 
 class MLPDiscriminator(nn.Module):
-    """Flattened input -> Linear/LeakyReLU(0.2) layers (optional dropout) -> one logit."""
+    """Flattened input -> Linear/LeakyReLU(0.2) layers (optional dropout) -> one logit,
+    through minibatch discrimination first when `minibatch_kernels` > 0."""
 
-    def __init__(self, input_shape: tuple[int, ...], hidden: list[int], dropout: float = 0.0) -> None:
+    def __init__(self, input_shape: tuple[int, ...], hidden: list[int], dropout: float = 0.0,
+                 minibatch_kernels: int = 0, kernel_dim: int = 5) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(input_shape)
@@ -43,7 +49,11 @@ class MLPDiscriminator(nn.Module):
                 layers.append(nn.Dropout(dropout))
             width = h
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(width, 1)
+        if minibatch_kernels:
+            mbd = MinibatchDiscrimination(width, minibatch_kernels, kernel_dim)
+            self.head = nn.Sequential(mbd, nn.Linear(mbd.out_features, 1))
+        else:
+            self.head = nn.Linear(width, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).view(-1)

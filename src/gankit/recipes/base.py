@@ -53,6 +53,13 @@ class Recipe(ABC):
         z = torch.randn(n, self.cfg.model.latent_dim, generator=generator)
         return z.to(device)
 
+    def extra_state(self) -> dict:
+        """Training state beyond nets and optimizers (saved in checkpoints)."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        """Restore what `extra_state` returned."""
+
     @abstractmethod
     def train_step(self, batches: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         """One update of every net from `batches_per_step` real batches."""

@@ -15,6 +15,7 @@ from gankit import __version__
 from gankit.config import RunConfig, to_toml
 from gankit.data import BatchStream, build_source
 from gankit.errors import GankitError, TrainingInterrupted
+from gankit.evaluate import evaluate_toy, record
 from gankit.images import save_grid, save_scatter, to_uint8
 from gankit.recipes import build_recipe
 from gankit.runs import CONFIG_FILE
@@ -84,6 +85,7 @@ class Trainer:
         state = load_state(checkpoint)
         for name, opt in self.recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
+        self.recipe.load_extra_state(state.get("recipe", {}))
         set_rng_state(state["rng"])
         self.step = int(state["step"])
 
@@ -91,6 +93,7 @@ class Trainer:
         state = {
             "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
             "rng": rng_state(),
+            "recipe": self.recipe.extra_state(),
             "gankit_version": __version__,
         }
         return save_checkpoint(self.run_dir, self.step, self._nets_to_save(), state,
@@ -165,7 +168,15 @@ class Trainer:
             plot_losses(self.run_dir)
         seconds = time.perf_counter() - start
         rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
+        if self.source.kind == "points":
+            self._evaluate_toy()
         return TrainResult(self.run_dir, self.step, seconds, rate)
+
+    def _evaluate_toy(self) -> None:
+        gen = self.ema.shadow if self.ema is not None else self.recipe.generator
+        report, _ = evaluate_toy(gen, self.cfg.data.dataset)
+        record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
+        self.log(report.line())
 
     def _check_finite(self, scalars: dict[str, torch.Tensor]) -> None:
         values = torch.stack([v.float() for v in scalars.values()])

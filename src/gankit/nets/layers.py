@@ -1,0 +1,98 @@
+"""Special layers: minibatch discrimination, virtual batch norm, spectral norm, packing."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class MinibatchDiscrimination(nn.Module):
+    """Salimans et al. 2016, §3.2: for features f (N, A), M = f·T reshaped (N, B, C);
+    c_b(i, j) = exp(-‖M_i,b - M_j,b‖₁); output [f, o] with o_i,b = Σ_{j≠i} c_b(i, j).
+    A batch of near-identical samples gives large o, which D learns to flag."""
+
+    def __init__(self, in_features: int, kernels: int, kernel_dim: int) -> None:
+        super().__init__()
+        self.kernels, self.kernel_dim = kernels, kernel_dim
+        self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dim) * 0.1)
+        self.out_features = in_features + kernels
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        m = (f @ self.T).view(-1, self.kernels, self.kernel_dim)
+        l1 = (m.unsqueeze(0) - m.unsqueeze(1)).abs().sum(3)  # (N, N, B)
+        o = torch.exp(-l1).sum(1) - 1.0  # drop the j = i term, exp(0) = 1
+        return torch.cat([f, o], dim=1)
+
+
+class VirtualBatchNorm(nn.Module):
+    """Salimans et al. 2016, §3.4: each example is normalised with statistics of a fixed
+    reference batch plus itself (weights R/(R+1) and 1/(R+1)). The owning network puts the
+    reference batch's rows first in every forward and sets `ref_size`; the reference
+    statistics are recomputed each pass, so they follow the current parameters."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.ref_size = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        r = self.ref_size
+        if r <= 0:
+            raise RuntimeError("VirtualBatchNorm needs its network to feed a reference batch")
+        dims = [0] + list(range(2, x.ndim))  # batch and spatial dims
+        ref = x[:r]
+        ref_mean = ref.mean(dim=dims, keepdim=True)
+        ref_sq = (ref**2).mean(dim=dims, keepdim=True)
+        spatial = list(range(2, x.ndim))
+        own_mean = x.mean(dim=spatial, keepdim=True) if spatial else x
+        own_sq = (x**2).mean(dim=spatial, keepdim=True) if spatial else x**2
+        w = 1.0 / (r + 1)
+        mean = w * own_mean + (1 - w) * ref_mean
+        var = (w * own_sq + (1 - w) * ref_sq - mean**2).clamp_min(0)
+        shape = [1, -1] + [1] * (x.ndim - 2)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.weight.view(shape) + self.bias.view(
+            shape)
+
+
+def norm_layer(kind: str, channels: int, dims: int = 2) -> nn.Module:
+    """BatchNorm{1,2}d, VirtualBatchNorm or Identity for `kind` batch|virtual_batch|none."""
+    if kind == "batch":
+        return nn.BatchNorm2d(channels) if dims == 2 else nn.BatchNorm1d(channels)
+    if kind == "virtual_batch":
+        return VirtualBatchNorm(channels)
+    return nn.Identity()
+
+
+class ReferenceBatch(nn.Module):
+    """Holds the fixed reference latents of a VBN generator and feeds them through it."""
+
+    def __init__(self, net: nn.Module, latent_dim: int, size: int, seed: int = 12345) -> None:
+        super().__init__()
+        gen = torch.Generator().manual_seed(seed)
+        self.register_buffer("z", torch.randn(size, latent_dim, generator=gen))
+        for module in net.modules():
+            if isinstance(module, VirtualBatchNorm):
+                module.ref_size = size
+
+    def run(self, net: nn.Module, z: torch.Tensor) -> torch.Tensor:
+        out = net(torch.cat([self.z.to(z.dtype), z]))
+        return out[self.z.shape[0]:]
+
+
+def apply_spectral_norm(net: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018) on every conv and linear weight."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for module in list(net.modules()):
+        if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+            spectral_norm(module)
+    return net
+
+
+def pack(x: torch.Tensor, m: int) -> torch.Tensor:
+    """PacGAN (Lin et al. 2018): m consecutive samples joined along channels (or features)."""
+    if m == 1:
+        return x
+    return x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])

@@ -1,0 +1,77 @@
+"""The mode-collapse lab: the PacGAN toy metric, gankit eval and gankit compare."""
+
+import csv
+import json
+import math
+
+import pytest
+import torch
+
+from gankit.cli import main
+from gankit.data.toy import mixture_modes, sample_mixture
+from gankit.metrics import toy_mode_report
+
+
+def test_real_data_scores_perfectly():
+    report = toy_mode_report(sample_mixture("grid25", 2500, seed=0), "grid25")
+    # in 2-D, P(‖x - μ‖ ≤ 3σ) = 1 - exp(-9/2) = 0.9889: real data is not 100 % "high quality"
+    assert report.modes == 25 and abs(report.high_quality - (1 - math.exp(-4.5))) < 0.008
+    assert report.reverse_kl < 0.02  # sampling noise of 2,500 draws over 25 modes
+
+
+def test_collapse_and_off_mode_samples_are_measured():
+    modes, std = mixture_modes("ring8")
+    # all samples on 2 modes: 2 captured, reverse KL = log(8/2)
+    two = modes[torch.tensor([0, 1] * 50)]
+    report = toy_mode_report(two, "ring8")
+    assert report.modes == 2 and report.high_quality == 1.0
+    assert math.isclose(report.reverse_kl, math.log(4), rel_tol=1e-9)
+    # half the samples 4 std away from any mode: not high quality
+    far = torch.cat([modes, modes * (1 + 4 * std)])
+    report = toy_mode_report(far, "ring8")
+    assert report.modes == 8 and report.high_quality == 0.5 and report.reverse_kl < 1e-12
+    # just inside / outside the 3-std radius
+    edge = modes[:1] + torch.tensor([[3 * std * 0.99, 0.0], [0.0, 3 * std * 1.01]])
+    assert toy_mode_report(edge, "ring8").high_quality == 0.5
+    nothing = toy_mode_report(torch.full((10, 2), 50.0), "ring8")
+    assert nothing.modes == 0 and nothing.reverse_kl == math.inf
+
+
+TOY = ["--set", "data.toy_samples=400", "--set", "train.tensorboard=false",
+       "--set", "train.grid_size=100", "--set", "train.steps=3", "--set", "train.batch_size=20"]
+
+
+def test_eval_on_a_toy_run_records_json(capsys, tmp_path):
+    run = tmp_path / "toy"
+    assert main(["train", "--preset", "gan-ring8", "--out", str(run), "--no-progress", *TOY]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "ring8:" in out and "modes" in out
+    rows = [json.loads(r) for r in (run / "eval.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and rows[-1]["step"] == 3 and rows[-1]["samples"] == 2500
+    assert rows[0] == rows[1]  # the end-of-training evaluation and eval agree
+
+
+def test_compare_writes_tables_and_figure(capsys, tmp_path):
+    out = tmp_path / "lab"
+    code = main(["compare", "gan-ring8", "gan-grid25", "--seeds", "2", "--out", str(out),
+                 *TOY])
+    assert code == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "| gan-grid25 | 2 |" in printed
+    with open(out / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["preset"], r["seed"]) for r in rows] == [
+        ("gan-ring8", "0"), ("gan-ring8", "1"), ("gan-grid25", "0"), ("gan-grid25", "1")]
+    with open(out / "summary.csv") as handle:
+        summary = list(csv.DictReader(handle))
+    modes = [float(r["modes"]) for r in rows if r["preset"] == "gan-grid25"]
+    assert float(summary[1]["modes_mean"]) == pytest.approx(sum(modes) / 2)
+    assert (out / "comparison.png").stat().st_size > 1000
+    assert (out / "gan-ring8" / "seed-1" / "checkpoints" / "latest").is_dir()
+
+
+def test_compare_and_eval_refuse_image_presets(capsys, tmp_path):
+    assert main(["compare", "dcgan-fashion-mnist", "--out", str(tmp_path)]) == 2
+    assert "measures 2-D toy presets" in capsys.readouterr().err
