@@ -57,7 +57,7 @@ class Recipe(ABC):
         """Training state beyond nets and optimizers (saved in checkpoints)."""
         return {}
 
-    def load_extra_state(self, state: dict) -> None:
+    def load_extra_state(self, state: dict) -> None:  # noqa: B027 (optional hook)
         """Restore what `extra_state` returned."""
 
     @abstractmethod
