@@ -4,7 +4,7 @@ PY := .venv/bin/python
 DEMO_RUN ?= runs/demo
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-slow bench lint setup data clean
+.PHONY: demo test test-slow bench lab lint setup data clean
 
 setup: .venv/.gankit-installed
 
@@ -32,6 +32,9 @@ test-slow: setup data
 
 bench: setup data
 	$(PY) benchmarks/train_throughput.py
+
+lab: setup
+	$(PY) -m gankit compare gan-grid25 pacgan-grid25 wgan-gp-grid25 --seeds 3 --out runs/lab
 
 lint: setup
 	.venv/bin/ruff check src tests benchmarks

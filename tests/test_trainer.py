@@ -36,7 +36,7 @@ def test_run_directory_contents(tiny_cfg, tmp_path):
         "generator.safetensors", "discriminator.safetensors", "state.pt"}
 
 
-@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "n_critic": 2}])
+@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "n_critic": 2, "lr_decay_start": 0.5}])
 def test_resume_is_bit_exact(idx_dir, tmp_path, extra):
     straight = tmp_path / "straight"
     train(tiny_config(idx_dir, steps=8, **extra), straight, progress=False, log=_quiet)
@@ -125,3 +125,29 @@ def test_trainer_refuses_cuda_without_device(tiny_cfg, tmp_path):
     tiny_cfg.train.device = "cuda"
     with pytest.raises(GankitError, match="cuda requested but no CUDA device"):
         Trainer(tiny_cfg, tmp_path / "r")
+
+
+def test_linear_lr_decay_schedule(tiny_cfg, tmp_path):
+    from gankit.train.trainer import linear_decay
+
+    assert [linear_decay(s, 10, 0.6) for s in (0, 5, 6, 8, 10)] == [1.0, 1.0, 1.0, 0.5, 0.0]
+    assert linear_decay(3, 10, 1.0) == 1.0
+    tiny_cfg.train.lr_decay_start = 0.5
+    trainer = Trainer(tiny_cfg, tmp_path / "r", progress=False, log=_quiet)
+    trainer.run()
+    lr = trainer.recipe.optimizers["generator"].param_groups[0]["lr"]
+    assert lr == pytest.approx(0.0, abs=1e-12)  # decayed to zero at the last step
+
+
+def test_historical_averaging_state_survives_resume(idx_dir, tmp_path):
+    def cfg(steps):
+        c = tiny_config(idx_dir, steps=steps)
+        c.objective.historical_averaging = 0.01
+        return c
+
+    straight, split = tmp_path / "a", tmp_path / "b"
+    train(cfg(6), straight, progress=False, log=_quiet)
+    train(cfg(3), split, progress=False, log=_quiet)
+    train(cfg(6), split, resume=True, progress=False, log=_quiet)
+    a, b = _weights(straight, "generator"), _weights(split, "generator")
+    assert all(torch.equal(a[k], b[k]) for k in a)

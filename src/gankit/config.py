@@ -86,6 +86,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     ema_decay: float = 0.0  # 0 turns the EMA of G off
+    lr_decay_start: float = 1.0  # fraction of steps after which every LR decays linearly to 0
     log_every: int = 50
     sample_every: int = 500
     checkpoint_every: int = 1000
@@ -195,6 +196,9 @@ def _validate(cfg: RunConfig) -> None:
         if get_value(cfg, dotted) < 0:
             raise GankitError(f"{dotted}: must be zero or positive, got {get_value(cfg, dotted)}")
     _validate_objective(cfg)
+    if not 0.0 <= cfg.train.lr_decay_start <= 1.0:
+        raise GankitError(f"train.lr_decay_start: a fraction of the steps in [0, 1], got "
+                          f"{cfg.train.lr_decay_start}")
     if not 0.0 <= cfg.train.ema_decay < 1.0:
         raise GankitError(f"train.ema_decay: must be in [0, 1), got {cfg.train.ema_decay}")
     if cfg.data.channels not in (0, 1, 3):

@@ -35,6 +35,14 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def linear_decay(step: int, total: int, start_fraction: float) -> float:
+    """LR factor: 1 until start_fraction x total steps, then linearly down to 0 at `total`."""
+    start = start_fraction * total
+    if step < start:
+        return 1.0
+    return max(0.0, (total - step) / max(total - start, 1.0))
+
+
 @dataclasses.dataclass
 class TrainResult:
     run_dir: Path
@@ -56,6 +64,11 @@ class Trainer:
         self.source = build_source(cfg.data, t.seed)
         self.recipe = build_recipe(cfg, self.source.shape).to(self.device)
         self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
+        def lr_factor(step: int) -> float:  # a plain function: LambdaLR does not pickle it
+            return linear_decay(step, self.cfg.train.steps, self.cfg.train.lr_decay_start)
+
+        self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
+                           for name, opt in self.recipe.optimizers.items()}
         self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers)
         self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
         self.step = 0
@@ -85,6 +98,7 @@ class Trainer:
         state = load_state(checkpoint)
         for name, opt in self.recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
+            self.schedulers[name].load_state_dict(state["schedulers"][name])
         self.recipe.load_extra_state(state.get("recipe", {}))
         set_rng_state(state["rng"])
         self.step = int(state["step"])
@@ -92,6 +106,7 @@ class Trainer:
     def save(self) -> Path:
         state = {
             "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
+            "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
             "rng": rng_state(),
             "recipe": self.recipe.extra_state(),
             "gankit_version": __version__,
@@ -132,6 +147,8 @@ class Trainer:
                             for _ in range(self.recipe.batches_per_step)]
                     scalars = self.recipe.train_step(real)
                     self._check_finite(scalars)
+                    for scheduler in self.schedulers.values():
+                        scheduler.step()
                     if self.ema is not None:
                         self.ema.update(self.recipe.generator)
                     self.step += 1
