@@ -36,19 +36,60 @@ def test_run_directory_contents(tiny_cfg, tmp_path):
         "generator.safetensors", "discriminator.safetensors", "state.pt"}
 
 
-@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "n_critic": 2, "lr_decay_start": 0.5}])
-def test_resume_is_bit_exact(idx_dir, tmp_path, extra):
-    straight = tmp_path / "straight"
-    train(tiny_config(idx_dir, steps=8, **extra), straight, progress=False, log=_quiet)
-    split = tmp_path / "split"
-    train(tiny_config(idx_dir, steps=5, **extra), split, progress=False, log=_quiet)
-    train(tiny_config(idx_dir, steps=8, **extra), split, resume=True, progress=False, log=_quiet)
-    names = ["generator", "discriminator"] + (["generator_ema"] if extra else [])
+class _StopAtCheck:
+    """Stands in for StopRequests: reports a SIGINT at the k-th step boundary."""
+
+    def __init__(self, k):
+        self.k, self.checks = k, 0
+
+    def __call__(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    @property
+    def requested(self):
+        self.checks += 1
+        return "SIGINT" if self.checks == self.k else None
+
+
+def _assert_same_weights(run_a, run_b, names):
     for name in names:
-        a, b = _weights(straight, name), _weights(split, name)
+        a, b = _weights(run_a, name), _weights(run_b, name)
         assert a.keys() == b.keys()
         for key in a:
             assert torch.equal(a[key], b[key]), (name, key)
+
+
+@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "n_critic": 2, "lr_decay_start": 0.5}])
+def test_interrupted_and_resumed_run_is_bit_exact(idx_dir, tmp_path, monkeypatch, extra):
+    from gankit.errors import TrainingInterrupted
+    from gankit.train import trainer as trainer_module
+
+    straight = tmp_path / "straight"
+    train(tiny_config(idx_dir, steps=8, **extra), straight, progress=False, log=_quiet)
+    split = tmp_path / "split"
+    with monkeypatch.context() as patch:
+        patch.setattr(trainer_module, "StopRequests", _StopAtCheck(5))
+        with pytest.raises(TrainingInterrupted, match="SIGINT at step 5"):
+            train(tiny_config(idx_dir, steps=8, **extra), split, progress=False, log=_quiet)
+    train(tiny_config(idx_dir, steps=8, **extra), split, resume=True, progress=False, log=_quiet)
+    names = ["generator", "discriminator"] + (["generator_ema"] if extra else [])
+    _assert_same_weights(straight, split, names)
+    rows = [json.loads(r)["step"] for r in (split / "metrics.jsonl").read_text().splitlines()]
+    assert rows == [2, 4, 6, 8]
+
+
+def test_resume_with_more_steps_continues_exactly(idx_dir, tmp_path):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    train(tiny_config(idx_dir, steps=8), straight, progress=False, log=_quiet)
+    train(tiny_config(idx_dir, steps=5), split, progress=False, log=_quiet)
+    train(tiny_config(idx_dir, steps=8), split, resume=True, progress=False, log=_quiet)
+    _assert_same_weights(straight, split, ["generator", "discriminator"])
     rows = [json.loads(r)["step"] for r in (split / "metrics.jsonl").read_text().splitlines()]
     assert rows == [2, 4, 5, 6, 8]
 
@@ -131,12 +172,12 @@ def test_linear_lr_decay_schedule(tiny_cfg, tmp_path):
     from gankit.train.trainer import linear_decay
 
     assert [linear_decay(s, 10, 0.6) for s in (0, 5, 6, 8, 10)] == [1.0, 1.0, 1.0, 0.5, 0.0]
-    assert linear_decay(3, 10, 1.0) == 1.0
-    tiny_cfg.train.lr_decay_start = 0.5
+    assert linear_decay(9, 10, 1.0) == 1.0
+    tiny_cfg.train.lr_decay_start = 0.5  # 6 steps: full LR for steps 0-2, then 3/3, 2/3, 1/3
     trainer = Trainer(tiny_cfg, tmp_path / "r", progress=False, log=_quiet)
     trainer.run()
     lr = trainer.recipe.optimizers["generator"].param_groups[0]["lr"]
-    assert lr == pytest.approx(0.0, abs=1e-12)  # decayed to zero at the last step
+    assert lr == pytest.approx(tiny_cfg.optim.lr_g / 3)  # the LR of the last step taken
 
 
 def test_historical_averaging_state_survives_resume(idx_dir, tmp_path):

@@ -64,11 +64,10 @@ class Trainer:
         self.source = build_source(cfg.data, t.seed)
         self.recipe = build_recipe(cfg, self.source.shape).to(self.device)
         self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
-        def lr_factor(step: int) -> float:  # a plain function: LambdaLR does not pickle it
-            return linear_decay(step, self.cfg.train.steps, self.cfg.train.lr_decay_start)
-
-        self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
-                           for name, opt in self.recipe.optimizers.items()}
+        # the LR at step k is a function of k and the config alone, so resuming with a new
+        # total step count stays exact (no scheduler state to restore)
+        self.base_lrs = {name: [g["lr"] for g in opt.param_groups]
+                         for name, opt in self.recipe.optimizers.items()}
         self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers)
         self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
         self.step = 0
@@ -98,7 +97,6 @@ class Trainer:
         state = load_state(checkpoint)
         for name, opt in self.recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
-            self.schedulers[name].load_state_dict(state["schedulers"][name])
         self.recipe.load_extra_state(state.get("recipe", {}))
         set_rng_state(state["rng"])
         self.step = int(state["step"])
@@ -106,7 +104,6 @@ class Trainer:
     def save(self) -> Path:
         state = {
             "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
-            "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
             "rng": rng_state(),
             "recipe": self.recipe.extra_state(),
             "gankit_version": __version__,
@@ -143,12 +140,11 @@ class Trainer:
         try:
             with StopRequests() as stop:
                 while self.step < total:
+                    self._set_learning_rates()
                     real = [next(batches).to(self.device, non_blocking=True)
                             for _ in range(self.recipe.batches_per_step)]
                     scalars = self.recipe.train_step(real)
                     self._check_finite(scalars)
-                    for scheduler in self.schedulers.values():
-                        scheduler.step()
                     if self.ema is not None:
                         self.ema.update(self.recipe.generator)
                     self.step += 1
@@ -172,10 +168,11 @@ class Trainer:
                         self.save_samples()
                     if self.step % t.checkpoint_every == 0 or last:
                         self.save()
-                    if stop.requested and not last:
+                    reason = stop.requested
+                    if reason and not last:
                         self.save()
                         raise TrainingInterrupted(
-                            f"{stop.requested} at step {self.step}: checkpoint saved in "
+                            f"{reason} at step {self.step}: checkpoint saved in "
                             f"{self.run_dir}/checkpoints/latest; continue with: "
                             f"gankit train --resume {self.run_dir}"
                         )
@@ -194,6 +191,12 @@ class Trainer:
         report, _ = evaluate_toy(gen, self.cfg.data.dataset)
         record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
         self.log(report.line())
+
+    def _set_learning_rates(self) -> None:
+        factor = linear_decay(self.step, self.cfg.train.steps, self.cfg.train.lr_decay_start)
+        for name, opt in self.recipe.optimizers.items():
+            for group, base in zip(opt.param_groups, self.base_lrs[name], strict=True):
+                group["lr"] = base * factor
 
     def _check_finite(self, scalars: dict[str, torch.Tensor]) -> None:
         values = torch.stack([v.float() for v in scalars.values()])
