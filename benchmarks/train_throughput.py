@@ -73,7 +73,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--set", action="append", default=[])
     args = parser.parse_args()
-    overrides = ["train.tensorboard=false", "train.sample_every=100000",
+    # like for like: the plain loop keeps no EMA of G
+    overrides = ["train.tensorboard=false", "train.sample_every=100000", "train.ema_decay=0",
                  "train.checkpoint_every=100000", *args.set]
     cfg = load_preset(args.preset, overrides)
     data = build_source(cfg.data, 0).tensors
