@@ -46,6 +46,11 @@ def test_crash_during_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
     net = _net(0)
     ckpt.load_weights(net, latest / "discriminator.safetensors")
     assert torch.equal(net[0].weight, _net(2)[0].weight)
+    assert list((tmp_path / "checkpoints").glob(".tmp-*"))  # the cut-short write's debris
+    monkeypatch.setattr(ckpt, "save_file", real_save_file)
+    ckpt.save_checkpoint(tmp_path, 30, {"generator": _net(3), "discriminator": _net(4)}, {})
+    assert not list((tmp_path / "checkpoints").glob(".tmp-*"))  # cleaned by the next save
+    assert ckpt.latest_checkpoint(tmp_path).name == "step-00000030"
 
 
 def test_latest_falls_back_to_newest_complete_step(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -78,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                           description="Train each toy preset for K seeds (runs under "
                           "DIR/PRESET/seed-K; finished runs are reused) and write "
                           "summary.md, summary.csv (mean ± std), results.csv and "
-                          "comparison.png (the samples of every run).")
+                          "comparison.png (the samples of every run). Training seconds count "
+                          "this call only: 0 for a run finished by an earlier call.")
     comp.add_argument("presets", nargs="+", metavar="PRESET")
     comp.add_argument("--seeds", type=int, default=3, help="seeds per preset (default 3)")
     comp.add_argument("--out", required=True, metavar="DIR")
@@ -96,9 +96,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    from gankit.config import to_toml
     from gankit.presets import load_preset
-    from gankit.runs import CONFIG_FILE, load_run_config, require_run
+    from gankit.runs import CONFIG_FILE, load_run_config, require_run, write_config
     from gankit.train import train
 
     if args.resume:
@@ -112,9 +111,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
         if args.steps is not None or args.device is not None:
             cfg.train.steps = args.steps or cfg.train.steps
             cfg.train.device = args.device or cfg.train.device
-            tmp = run_dir / f".{CONFIG_FILE}.tmp"
-            tmp.write_text(to_toml(cfg, "resumed with new steps/device"))
-            os.replace(tmp, run_dir / CONFIG_FILE)
+            write_config(run_dir, cfg, "resumed with new steps/device")
     else:
         if not args.out:
             raise GankitError("--out RUN is needed with --preset (the new run directory)")

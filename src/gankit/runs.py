@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -11,6 +12,15 @@ from gankit.config import RunConfig, config_from_dict, read_toml
 from gankit.errors import GankitError
 
 CONFIG_FILE = "config.toml"
+
+
+def write_config(run_dir: Path, cfg: RunConfig, header: str = "") -> None:
+    """Write RUN/config.toml atomically (temporary file, then rename)."""
+    from gankit.config import to_toml
+
+    tmp = Path(run_dir) / f".{CONFIG_FILE}.tmp"
+    tmp.write_text(to_toml(cfg, header))
+    os.replace(tmp, Path(run_dir) / CONFIG_FILE)
 
 
 def require_run(run_dir: str | Path) -> Path:

@@ -42,10 +42,11 @@ def save_checkpoint(run_dir: Path, step: int, nets: dict[str, nn.Module],
     """Write nets and state for `step`, repoint `latest`, keep the newest `keep` checkpoints."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
+    for leftover in root.glob(".tmp-*"):  # from a write that was cut short
+        shutil.rmtree(leftover, ignore_errors=True)
     final = root / f"step-{step:08d}"
     if not final.is_dir():
         tmp = root / f".tmp-{final.name}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         for name, net in nets.items():
             tensors = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}

@@ -12,13 +12,13 @@ import torch
 from tqdm import tqdm
 
 from gankit import __version__
-from gankit.config import RunConfig, to_toml
+from gankit.config import RunConfig
 from gankit.data import BatchStream, build_source
 from gankit.errors import GankitError, TrainingInterrupted
 from gankit.evaluate import evaluate_toy, record
 from gankit.images import save_grid, save_scatter, to_uint8
 from gankit.recipes import build_recipe
-from gankit.runs import CONFIG_FILE
+from gankit.runs import write_config
 from gankit.sampling import generate, latents
 from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
 from gankit.train.ema import EMA
@@ -76,7 +76,7 @@ class Trainer:
         else:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             header = f"gankit {__version__}, torch {torch.__version__}, numpy {np.__version__}"
-            (self.run_dir / CONFIG_FILE).write_text(to_toml(cfg, header))
+            write_config(self.run_dir, cfg, header)
 
     # -- state ---------------------------------------------------------------------------
     def _nets_to_save(self) -> dict[str, torch.nn.Module]:
