@@ -1,8 +1,19 @@
 """gankit: train, sample and evaluate generative adversarial networks."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from gankit.errors import GankitError
+
 __version__ = "0.1.0"
-
-from gankit.errors import GankitError  # noqa: E402
-from gankit.runs import load_generator  # noqa: E402
-
 __all__ = ["GankitError", "load_generator", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # torch is imported on first use, so `gankit --help` and `gankit presets` start fast
+    if name == "load_generator":
+        from gankit.runs import load_generator
+
+        return load_generator
+    raise AttributeError(f"module 'gankit' has no attribute {name!r}")
