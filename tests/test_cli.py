@@ -125,6 +125,8 @@ def test_existing_run_is_not_overwritten(capsys, tmp_path, idx_dir):
                     "--data-dir", idx_dir, match="already holds a run")
     _one_line_error(capsys, "train", "--resume", run, "--batch-size", 8,
                     match="--batch-size cannot change when resuming")
+    _one_line_error(capsys, "train", "--resume", run, "--steps", 1,
+                    match="--steps 1 is below the 2 steps")
 
 
 def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path, idx_dir):
@@ -143,7 +145,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path, idx_dir):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert "SIGINT at step" in err and f"gankit train --resume {run}" in err
+    assert "gankit: stopped: SIGINT at step" in err and f"gankit train --resume {run}" in err
     assert "Traceback" not in err
     from gankit.train.checkpoint import latest_checkpoint, load_state
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, TrainingInterrupted
 
 EPILOG = """examples:
   gankit presets
@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _completed_steps(run_dir: Path) -> int:
+    from gankit.train.checkpoint import latest_checkpoint, load_state
+
+    checkpoint = latest_checkpoint(run_dir)
+    return int(load_state(checkpoint)["step"]) if checkpoint else 0
+
+
 def _cmd_train(args: argparse.Namespace) -> None:
     from gankit.presets import load_preset
     from gankit.runs import CONFIG_FILE, load_run_config, require_run, write_config
@@ -108,6 +115,9 @@ def _cmd_train(args: argparse.Namespace) -> None:
         if given:
             raise GankitError(f"{given[0]} cannot change when resuming (only --steps, --device)")
         cfg = load_run_config(run_dir)
+        done = _completed_steps(run_dir)
+        if args.steps is not None and args.steps < done:
+            raise GankitError(f"--steps {args.steps} is below the {done} steps {run_dir} has done")
         if args.steps is not None or args.device is not None:
             cfg.train.steps = args.steps or cfg.train.steps
             cfg.train.device = args.device or cfg.train.device
@@ -223,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
+    except TrainingInterrupted as err:
+        print(f"gankit: stopped: {err}", file=sys.stderr)
+        return err.exit_code
     except GankitError as err:
         print(f"gankit: error: {err}", file=sys.stderr)
         return err.exit_code
