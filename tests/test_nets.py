@@ -57,3 +57,15 @@ def test_builders_follow_the_config():
     mlp = ModelConfig(arch="mlp", g_hidden=[8], d_hidden=[8])
     assert isinstance(build_discriminator(mlp, (2,)), MLPDiscriminator)
     assert build_generator(mlp, (2,)).output_shape == (2,)
+
+
+def test_maxout_discriminator_takes_the_max_of_pieces():
+    from gankit.nets.layers import Maxout
+
+    layer = Maxout(3, 4, pieces=5)
+    x = torch.randn(6, 3)
+    pieces = layer.linear(x).view(6, 4, 5)
+    assert torch.equal(layer(x), pieces.max(dim=2).values)
+    disc = build_discriminator(ModelConfig(arch="mlp", d_hidden=[8, 8], d_maxout_pieces=5), (2,))
+    assert sum(isinstance(m, Maxout) for m in disc.modules()) == 2
+    assert disc(torch.randn(7, 2)).shape == (7,)

@@ -44,6 +44,7 @@ class ModelConfig:
     g_norm: str = "batch"  # batch | virtual_batch | none (normalisation in hidden G layers)
     d_norm: str = "batch"  # batch | none (normalisation in hidden D layers)
     d_dropout: float = 0.0  # MLP D dropout
+    d_maxout_pieces: int = 0  # MLP D: maxout units of this many pieces instead of LeakyReLU
     vbn_reference_size: int = 64  # reference batch of virtual batch norm
     spectral_norm: bool = False  # spectral normalisation of every D weight
     minibatch_kernels: int = 0  # minibatch discrimination kernels B (0 = off)
@@ -130,6 +131,7 @@ POSITIVE = {
 NON_NEGATIVE = {
     "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
     "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
+    "model.d_maxout_pieces",
 }
 
 

@@ -29,7 +29,7 @@ def build_discriminator(cfg: ModelConfig, data_shape: tuple[int, ...]) -> nn.Mod
                                  cfg.minibatch_kernel_dim)
     else:
         net = MLPDiscriminator(shape, cfg.d_hidden, cfg.d_dropout, cfg.minibatch_kernels,
-                               cfg.minibatch_kernel_dim)
+                               cfg.minibatch_kernel_dim, cfg.d_maxout_pieces)
     return apply_spectral_norm(net) if cfg.spectral_norm else net
 
 

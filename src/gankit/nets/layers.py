@@ -6,6 +6,18 @@ import torch
 from torch import nn
 
 
+class Maxout(nn.Module):
+    """Goodfellow et al. 2013: `pieces` linear maps per unit, the unit outputs their maximum."""
+
+    def __init__(self, in_features: int, out_features: int, pieces: int) -> None:
+        super().__init__()
+        self.out_features, self.pieces = out_features, pieces
+        self.linear = nn.Linear(in_features, out_features * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).view(x.shape[0], self.out_features, self.pieces).amax(dim=2)
+
+
 class MinibatchDiscrimination(nn.Module):
     """Salimans et al. 2016, §3.2: for features f (N, A), M = f·T reshaped (N, B, C);
     c_b(i, j) = exp(-‖M_i,b - M_j,b‖₁); output [f, o] with o_i,b = Σ_{j≠i} c_b(i, j).

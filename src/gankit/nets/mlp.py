@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from gankit.nets.layers import MinibatchDiscrimination, ReferenceBatch, norm_layer
+from gankit.nets.layers import Maxout, MinibatchDiscrimination, ReferenceBatch, norm_layer
 
 
 class MLPGenerator(nn.Module):
@@ -35,16 +35,20 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Flattened input -> Linear/LeakyReLU(0.2) layers (optional dropout) -> one logit,
-    through minibatch discrimination first when `minibatch_kernels` > 0."""
+    """Flattened input -> Linear/LeakyReLU(0.2) layers, or maxout layers of `maxout_pieces`
+    (optional dropout) -> one logit, through minibatch discrimination first when
+    `minibatch_kernels` > 0."""
 
     def __init__(self, input_shape: tuple[int, ...], hidden: list[int], dropout: float = 0.0,
-                 minibatch_kernels: int = 0, kernel_dim: int = 5) -> None:
+                 minibatch_kernels: int = 0, kernel_dim: int = 5, maxout_pieces: int = 0) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(input_shape)
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2, True)]
+            if maxout_pieces:
+                layers.append(Maxout(width, h, maxout_pieces))
+            else:
+                layers += [nn.Linear(width, h), nn.LeakyReLU(0.2, True)]
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = h
