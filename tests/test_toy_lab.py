@@ -70,6 +70,7 @@ def test_compare_writes_tables_and_figure(capsys, tmp_path):
     assert float(summary[1]["modes_mean"]) == pytest.approx(sum(modes) / 2)
     assert (out / "comparison.png").stat().st_size > 1000
     assert (out / "gan-ring8" / "seed-1" / "checkpoints" / "latest").is_dir()
+    assert "seed = 1\n" in (out / "gan-grid25" / "seed-1" / "config.toml").read_text()
 
 
 def test_compare_and_eval_refuse_image_presets(capsys, tmp_path):

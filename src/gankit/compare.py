@@ -38,13 +38,12 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
             raise GankitError(f"gankit compare measures 2-D toy presets; {name} trains on "
                               f"{cfg.data.dataset}")
     rows = []
-    for name, cfg in configs.items():
+    for name in presets:
         for seed in range(seeds):
             run_dir = out_dir / name / f"seed-{seed}"
-            cfg.train.seed = seed
             resume = (run_dir / CONFIG_FILE).is_file()
-            if resume:
-                cfg = load_run_config(run_dir)
+            cfg = (load_run_config(run_dir) if resume
+                   else load_preset(name, [*overrides, f"train.seed={seed}"]))
             log(f"== {name}, seed {seed}")
             result = train(cfg, run_dir, resume=resume, progress=False, log=lambda *_: None)
             report, points = evaluate_toy(load_generator(run_dir), cfg.data.dataset)
