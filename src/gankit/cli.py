@@ -65,13 +65,44 @@ def _parser() -> argparse.ArgumentParser:
     interp.add_argument("--mode", choices=["linear", "slerp"], default="linear")
     interp.add_argument("--seed", type=int, default=0)
 
-    evaluate = sub.add_parser("eval", help="measure a trained run",
-                              description="Mode coverage of a 2-D toy run (PacGAN protocol: "
-                              "2,500 samples; high quality = within 3 std of a mode); the "
-                              "result is printed and appended to RUN/eval.jsonl.")
-    evaluate.add_argument("run", metavar="RUN")
-    evaluate.add_argument("--n", type=int, default=2500, help="samples (default 2500)")
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate = sub.add_parser(
+        "eval", help="measure a trained run (FID, KID, IS, PR, DC, or toy mode coverage)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Sample a run's generator (its EMA copy when present) and measure it "
+        "against real images of the dataset's test split: FID, KID, Inception/classifier "
+        "score (is), precision/recall (pr), density/coverage (dc). Features come from the "
+        "2015 Inception (pool3) or, for Fashion-MNIST, from gankit's Fashion-MNIST "
+        "classifier. Reference features are cached in the user cache. 2-D toy runs get the "
+        "PacGAN mode-coverage report instead. Results are printed and appended to "
+        "RUN/eval.jsonl, stamped with the extractor, weights hash, sample counts and resize.",
+        epilog="examples:\n  gankit eval runs/demo --features fmnist --n 10000\n"
+        "  gankit eval runs/demo --features inception --metrics fid,kid --n 5000\n"
+        "  gankit eval --real-vs-real fashion-mnist --features fmnist\n"
+        "  gankit eval runs/ring --n 2500")
+    evaluate.add_argument("run", metavar="RUN", nargs="?", help="the run directory")
+    evaluate.add_argument("--real-vs-real", metavar="DATASET",
+                          help="instead of a run: train-split images against the test split "
+                          "(the floor a perfect generator reaches)")
+    evaluate.add_argument("--metrics", metavar="LIST",
+                          help="comma-separated: fid,kid,is,pr,dc (default: all the features allow)")
+    evaluate.add_argument("--features", choices=["auto", "inception", "fmnist"], default="auto",
+                          help="feature extractor (auto: fmnist for Fashion-MNIST, else inception)")
+    evaluate.add_argument("--n", type=int, help="samples (default 10000 for images, 2500 for toys)")
+    evaluate.add_argument("--seed", type=int, default=0, help="latent and subset seed (default 0)")
+    evaluate.add_argument("--batch-size", type=int, default=50, help="images per forward pass")
+    evaluate.add_argument("--inception-weights", metavar="PATH",
+                          help="Inception weights file (.pt TorchScript or pytorch-fid .pth)")
+    evaluate.add_argument("--resize", choices=["tf1-bilinear", "pil-bicubic"], default="tf1-bilinear",
+                          help="how images reach 299x299 for Inception (default: as the TF FID code)")
+    evaluate.add_argument("--ref-stats", metavar="FILE.npz",
+                          help="reference mu/sigma (pytorch-fid format) to use for FID")
+    evaluate.add_argument("--save-ref-stats", metavar="FILE.npz",
+                          help="also write the reference features' mu/sigma (pytorch-fid format)")
+    evaluate.add_argument("--image-size", type=int,
+                          help="with --real-vs-real: resize real images to this size first")
+    evaluate.add_argument("--data-dir", metavar="DIR", help="with --real-vs-real: read the dataset from DIR")
+    evaluate.add_argument("--no-cache", action="store_true", help="recompute reference features")
+    evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator")
 
     comp = sub.add_parser("compare", help="train presets over seeds and tabulate them",
                           description="Train each toy preset for K seeds (runs under "
@@ -188,11 +219,62 @@ def _cmd_interpolate(args: argparse.Namespace) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> None:
-    from gankit.evaluate import evaluate_run
+    from gankit.evaluate import ImageEvalOptions, evaluate_real_vs_real, evaluate_run
 
-    if args.n < 1:
-        raise GankitError(f"--n must be positive, got {args.n}")
-    print(evaluate_run(args.run, args.n, args.seed).line())
+    if (args.run is None) == (args.real_vs_real is None):
+        raise GankitError("give either a RUN directory or --real-vs-real DATASET")
+    if args.n is not None and args.n < 2:
+        raise GankitError(f"--n must be at least 2, got {args.n}")
+    if args.batch_size < 1:
+        raise GankitError(f"--batch-size must be positive, got {args.batch_size}")
+    opts = ImageEvalOptions(
+        metrics=args.metrics.split(",") if args.metrics else None, features=args.features,
+        seed=args.seed, batch_size=args.batch_size, inception_weights=args.inception_weights,
+        resize=args.resize, ref_stats=args.ref_stats, use_cache=not args.no_cache,
+        progress=sys.stderr.isatty())
+    if args.n is not None:
+        opts.n = args.n
+    if args.real_vs_real:
+        result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
+    else:
+        result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema)
+    _print_eval(result)
+    if args.save_ref_stats:
+        _save_reference_statistics(args, opts)
+
+
+def _print_eval(result: dict) -> None:
+    from gankit.metrics.suite import table
+    from gankit.metrics.toy import ToyModeReport
+
+    if result["metric"] == "toy_modes":
+        fields = ToyModeReport.__dataclass_fields__
+        print(ToyModeReport(**{k: result[k] for k in fields}).line())
+        return
+    for warning in result.get("warnings", []):
+        print(f"gankit: warning: {warning}", file=sys.stderr)
+    protocol = result["protocol"]
+    print(f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
+          f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})")
+    print(table(result))
+
+
+def _save_reference_statistics(args: argparse.Namespace, opts) -> None:
+    from gankit.evaluate import NATIVE_SIZE, make_extractor, reference_images
+    from gankit.metrics.reference import export_statistics, reference_features
+    from gankit.runs import load_run_config
+
+    if args.real_vs_real:
+        from gankit.config import DataConfig
+
+        data = DataConfig(dataset=args.real_vs_real, root=args.data_dir or "",
+                          image_size=args.image_size or NATIVE_SIZE[args.real_vs_real])
+    else:
+        data = load_run_config(args.run).data
+    images, _ = reference_images(data, opts.n, opts.reference_split)
+    feats = reference_features(images, make_extractor(opts, data.dataset), opts.batch_size,
+                               opts.progress, opts.use_cache)
+    print(f"reference statistics written to {export_statistics(feats.features, args.save_ref_stats)}")
 
 
 def _cmd_compare(args: argparse.Namespace) -> None:

@@ -94,6 +94,10 @@ class TrainConfig:
     keep_checkpoints: int = 2
     grid_size: int = 64  # samples in each progress grid
     tensorboard: bool = True
+    eval_every: int = 0  # steps between image metrics during training (0: off)
+    eval_n: int = 2000  # samples per in-training evaluation
+    eval_metrics: list[str] = field(default_factory=lambda: ["fid"])  # fid, kid, is, pr, dc
+    eval_features: str = "auto"  # auto (fmnist for Fashion-MNIST, else inception) | inception | fmnist
 
 
 @dataclass
@@ -119,6 +123,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "objective.loss": ("minimax", "nonsaturating", "wasserstein", "least_squares", "hinge"),
     "optim.name": ("adam", "rmsprop"),
     "train.device": ("auto", "cpu", "cuda"),
+    "train.eval_features": ("auto", "inception", "fmnist"),
 }
 
 POSITIVE = {
@@ -131,7 +136,7 @@ POSITIVE = {
 NON_NEGATIVE = {
     "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
     "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
-    "model.d_maxout_pieces",
+    "model.d_maxout_pieces", "train.eval_every",
 }
 
 
@@ -203,6 +208,15 @@ def _validate(cfg: RunConfig) -> None:
                           f"{cfg.train.lr_decay_start}")
     if not 0.0 <= cfg.train.ema_decay < 1.0:
         raise GankitError(f"train.ema_decay: must be in [0, 1), got {cfg.train.ema_decay}")
+    if cfg.train.eval_every:
+        from gankit.metrics.suite import parse_metrics
+
+        try:
+            parse_metrics(cfg.train.eval_metrics)
+        except GankitError as err:
+            raise GankitError(f"train.eval_metrics: {err}") from None
+        if cfg.train.eval_n < 2:
+            raise GankitError(f"train.eval_n: at least 2 samples, got {cfg.train.eval_n}")
     if cfg.data.channels not in (0, 1, 3):
         raise GankitError(f"data.channels: must be 0 (as stored), 1 or 3, got {cfg.data.channels}")
     if cfg.model.arch == "dcgan" and cfg.data.image_size not in (28, 32, 64):

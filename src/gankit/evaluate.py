@@ -1,19 +1,26 @@
-"""Evaluating a run: the metrics that apply to its data, recorded in RUN/eval.jsonl."""
+"""Evaluating generators: toy mode coverage, and image metrics (FID, KID, IS, PR, DC)
+against a reference split; every result is appended to RUN/eval.jsonl with its protocol."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from gankit.config import DataConfig
 from gankit.data.toy import TOY_MIXTURES
 from gankit.errors import GankitError
 from gankit.metrics import ToyModeReport, toy_mode_report
 from gankit.sampling import generate, latents
 
 TOY_EVAL_SAMPLES = 2500  # the PacGAN protocol
+IMAGE_EVAL_SAMPLES = 10_000
+NATIVE_SIZE = {"fashion-mnist": 28, "mnist": 28, "cifar10": 32}
 
 
 def evaluate_toy(generator: nn.Module, mixture: str, n: int = TOY_EVAL_SAMPLES,
@@ -29,17 +36,129 @@ def record(run_dir: Path, step: int, values: dict) -> None:
         handle.write(json.dumps({"step": step, **values}) + "\n")
 
 
-def evaluate_run(run_dir: str | Path, n: int = TOY_EVAL_SAMPLES, seed: int = 0) -> ToyModeReport:
+@dataclasses.dataclass
+class ImageEvalOptions:
+    """What to measure and how: metric names, feature extractor, sample counts."""
+
+    metrics: list[str] | None = None  # None: every metric the extractor supports
+    features: str = "auto"  # auto | inception | fmnist
+    n: int = IMAGE_EVAL_SAMPLES
+    seed: int = 0
+    batch_size: int = 50
+    inception_weights: str | None = None
+    resize: str = "tf1-bilinear"
+    reference_split: str = "test"
+    ref_stats: str | None = None  # a pytorch-fid .npz with mu/sigma to use for FID
+    use_cache: bool = True
+    progress: bool = False
+
+
+def default_features(dataset: str) -> str:
+    return "fmnist" if dataset == "fashion-mnist" else "inception"
+
+
+def make_extractor(opts: ImageEvalOptions, dataset: str):
+    from gankit.metrics import extractor
+
+    name = default_features(dataset) if opts.features == "auto" else opts.features
+    if name == "inception":
+        return extractor("inception", weights=opts.inception_weights, resize=opts.resize)
+    return extractor(name)
+
+
+def reference_images(data: DataConfig, n: int, split: str, seed: int = 0) -> tuple[np.ndarray, str]:
+    """Up to `n` real images (uint8 NCHW) of `split`, shaped as the run's training data
+    (same size, channels and resize), a seeded subset when the split is larger."""
+    from gankit.data import build_source
+    from gankit.images import to_uint8
+
+    if data.dataset == "folder":
+        split = "folder"
+        source = build_source(data)
+        picked = _subset(len(source), n, seed)
+        images = torch.stack([source.dataset[int(i)] for i in picked])
+    else:
+        source = build_source(dataclasses.replace(data, split=split))
+        picked = _subset(len(source), n, seed)
+        images = source.tensors[torch.from_numpy(picked)]
+    uint8 = to_uint8(images).transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(uint8), f"{source.name} {split} ({len(uint8)} of {len(source)})"
+
+
+def _subset(total: int, n: int, seed: int) -> np.ndarray:
+    if n >= total:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
+
+
+def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOptions) -> dict[str, Any]:
+    """Image metrics of `opts.n` seeded samples of `generator` against the reference split."""
+    from gankit import __version__
+    from gankit.images import to_uint8
+    from gankit.metrics.reference import import_statistics, reference_features
+    from gankit.metrics.suite import METRICS, compute, parse_metrics
+
+    if opts.n < 2:
+        raise GankitError(f"--n must be at least 2 for image metrics, got {opts.n}")
+    extract = make_extractor(opts, data.dataset)
+    names = parse_metrics(opts.metrics) if opts.metrics else [
+        m for m in METRICS if m != "is" or extract.has_logits]
+    fake_images = to_uint8(generate(generator, latents(opts.n, generator.latent_dim, opts.seed)))
+    fake = extract.extract(fake_images, opts.batch_size, opts.progress)
+    real, real_stats, reference = None, None, opts.ref_stats
+    if opts.ref_stats:
+        real_stats = import_statistics(opts.ref_stats, extract.dim)
+    if not opts.ref_stats or any(m in names for m in ("kid", "pr", "dc")):
+        images, reference = reference_images(data, opts.n, opts.reference_split)
+        real = reference_features(images, extract, opts.batch_size, opts.progress, opts.use_cache)
+    result = compute(names, real, fake, real_stats, opts.seed)
+    return {"metric": "images", **{k: v for k, v in result.items() if k != "warnings"},
+            "features": extract.name, "protocol": extract.protocol, "reference": reference,
+            "n_real": len(real.features) if real is not None else None, "n_fake": opts.n,
+            "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}
+
+
+def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
+                 image_opts: ImageEvalOptions | None = None, ema: bool = True) -> dict[str, Any]:
     """Evaluate a run's latest generator (EMA when present) and record the result."""
     from gankit.runs import load_generator, load_run_config
     from gankit.train.checkpoint import latest_checkpoint, load_state
 
     cfg = load_run_config(run_dir)
-    if cfg.data.dataset not in TOY_MIXTURES:
-        raise GankitError(f"gankit eval measures 2-D toy runs so far; {run_dir} trains on "
-                          f"{cfg.data.dataset} (image metrics: FID/KID/IS are not built yet)")
-    generator = load_generator(run_dir)
-    report, _ = evaluate_toy(generator, cfg.data.dataset, n, seed)
+    generator = load_generator(run_dir, ema=ema)
     step = int(load_state(latest_checkpoint(Path(run_dir)))["step"])
-    record(Path(run_dir), step, {"metric": "toy_modes", **report.as_dict()})
-    return report
+    if cfg.data.dataset in TOY_MIXTURES:
+        report, _ = evaluate_toy(generator, cfg.data.dataset, n or TOY_EVAL_SAMPLES, seed)
+        result = {"metric": "toy_modes", **report.as_dict()}
+    else:
+        opts = image_opts or ImageEvalOptions()
+        opts = dataclasses.replace(opts, n=n or opts.n, seed=seed)
+        result = evaluate_generator(generator, cfg.data, opts)
+    record(Path(run_dir), step, result)
+    return {"step": step, **result}
+
+
+def evaluate_real_vs_real(dataset: str, opts: ImageEvalOptions, image_size: int | None = None,
+                          root: str = "") -> dict[str, Any]:
+    """The metrics of real training images against the reference split: the floor a
+    perfect generator would reach with the same sample counts."""
+    from gankit import __version__
+    from gankit.metrics.reference import reference_features
+    from gankit.metrics.suite import METRICS, compute, parse_metrics
+
+    if dataset not in NATIVE_SIZE:
+        raise GankitError(f"--real-vs-real needs a dataset with train and test splits "
+                          f"({', '.join(NATIVE_SIZE)}), got {dataset!r}")
+    data = DataConfig(dataset=dataset, root=root, image_size=image_size or NATIVE_SIZE[dataset])
+    extract = make_extractor(opts, dataset)
+    names = parse_metrics(opts.metrics) if opts.metrics else [
+        m for m in METRICS if m != "is" or extract.has_logits]
+    train_images, train_name = reference_images(data, opts.n, "train", seed=opts.seed + 1)
+    ref_images, reference = reference_images(data, opts.n, opts.reference_split)
+    fake = reference_features(train_images, extract, opts.batch_size, opts.progress, opts.use_cache)
+    real = reference_features(ref_images, extract, opts.batch_size, opts.progress, opts.use_cache)
+    result = compute(names, real, fake, None, opts.seed)
+    return {"metric": "real_vs_real", **{k: v for k, v in result.items() if k != "warnings"},
+            "features": extract.name, "protocol": extract.protocol, "reference": reference,
+            "compared": train_name, "n_real": len(real.features), "n_fake": len(fake.features),
+            "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}

@@ -166,6 +166,8 @@ class Trainer:
                         sums, count, window_start, window_step = {}, 0, now, self.step
                     if self.step % t.sample_every == 0 or last:
                         self.save_samples()
+                    if t.eval_every and (self.step % t.eval_every == 0 or last):
+                        self._evaluate_images(logger)
                     if self.step % t.checkpoint_every == 0 or last:
                         self.save()
                     reason = stop.requested
@@ -191,6 +193,23 @@ class Trainer:
         report, _ = evaluate_toy(gen, self.cfg.data.dataset)
         record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
         self.log(report.line())
+
+    def _evaluate_images(self, logger: MetricsLogger) -> None:
+        """Image metrics of the current (EMA) generator, in eval.jsonl, metrics.jsonl and
+        TensorBoard. Uses its own seeded latents: the training RNG streams are untouched."""
+        from gankit.evaluate import ImageEvalOptions, evaluate_generator
+
+        t = self.cfg.train
+        gen = self.ema.shadow if self.ema is not None else self.recipe.generator
+        opts = ImageEvalOptions(metrics=t.eval_metrics, features=t.eval_features, n=t.eval_n,
+                                progress=self.progress)
+        result = evaluate_generator(gen, self.cfg.data, opts)
+        record(self.run_dir, self.step, result)
+        numbers = {f"eval_{k}": float(v) for k, v in result.items()
+                   if k in ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "coverage")}
+        logger.log(self.step, numbers)
+        if not self.progress:
+            self.log(f"step {self.step} " + " ".join(f"{k}={v:.4g}" for k, v in numbers.items()))
 
     def _set_learning_rates(self) -> None:
         factor = linear_decay(self.step, self.cfg.train.steps, self.cfg.train.lr_decay_start)
