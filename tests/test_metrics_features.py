@@ -199,19 +199,25 @@ def test_eval_on_an_image_run_prints_and_records_stamped_metrics(capsys, image_r
     assert row["gankit"]
 
 
-def test_eval_with_imported_statistics_and_its_errors(capsys, image_run, tmp_path, idx_dir):
+def test_eval_with_exported_then_imported_statistics(capsys, image_run, tmp_path, idx_dir):
+    from gankit.metrics.extractors import Features
+    from gankit.metrics.suite import compute
+
     stats = tmp_path / "ref.npz"
+    args = ["eval", str(image_run), "--features", "fmnist", "--n", "20", "--metrics", "fid"]
+    assert main([*args, "--save-ref-stats", str(stats)]) == 0
+    assert f"reference statistics written to {stats}" in capsys.readouterr().out
+    assert main([*args, "--ref-stats", str(stats)]) == 0
+    rows = [json.loads(r) for r in (image_run / "eval.jsonl").read_text().splitlines()]
+    assert rows[-1]["fid"] == pytest.approx(rows[-2]["fid"], rel=1e-9)
+    assert rows[-1]["reference"] == str(stats) and rows[-1]["n_real"] is None
+    fake = Features(np.random.default_rng(0).normal(size=(10, 128)))
+    with pytest.raises(GankitError, match="kid needs reference features"):
+        compute(["fid", "kid"], None, fake, (np.zeros(128), np.eye(128)))
     assert main(["eval", "--real-vs-real", "fashion-mnist", "--data-dir", str(idx_dir),
-                 "--features", "fmnist", "--n", "30", "--metrics", "fid",
-                 "--save-ref-stats", str(stats)]) == 0
+                 "--features", "fmnist", "--n", "30", "--metrics", "fid,pr"]) == 0
     out = capsys.readouterr().out
-    assert "30 samples vs fashion-mnist test (30 of 32)" in out
-    assert f"reference statistics written to {stats}" in out
-    assert main(["eval", str(image_run), "--features", "fmnist", "--n", "20", "--metrics", "fid",
-                 "--ref-stats", str(stats)]) == 0
-    assert main(["eval", str(image_run), "--features", "fmnist", "--n", "20", "--metrics", "kid",
-                 "--ref-stats", str(stats)]) == 2
-    assert "kid needs reference features" in capsys.readouterr().err
+    assert "30 samples vs fashion-mnist test (30 of 32)" in out and "precision" in out
     for argv, message in [
         (["eval", str(image_run), "--metrics", "fid,bogus"], "unknown metric 'bogus'"),
         (["eval"], "give either a RUN directory or --real-vs-real"),
@@ -224,11 +230,11 @@ def test_eval_with_imported_statistics_and_its_errors(capsys, image_run, tmp_pat
 
 
 def test_in_training_evaluation_is_logged_and_leaves_training_unchanged(tmp_path, idx_dir):
-    from conftest import tiny_config
     from safetensors.torch import load_file
 
     from gankit.config import config_from_dict
     from gankit.train import train
+    from tests.conftest import tiny_config
 
     plain = tiny_config(idx_dir)
     with_eval = tiny_config(idx_dir, eval_every=3, eval_n=16, eval_features="fmnist",

@@ -196,14 +196,19 @@ class Trainer:
 
     def _evaluate_images(self, logger: MetricsLogger) -> None:
         """Image metrics of the current (EMA) generator, in eval.jsonl, metrics.jsonl and
-        TensorBoard. Uses its own seeded latents: the training RNG streams are untouched."""
+        TensorBoard. Every RNG is restored afterwards (building the extractor's network
+        draws from torch's), so a run trains the same with or without evaluations."""
         from gankit.evaluate import ImageEvalOptions, evaluate_generator
 
         t = self.cfg.train
         gen = self.ema.shadow if self.ema is not None else self.recipe.generator
         opts = ImageEvalOptions(metrics=t.eval_metrics, features=t.eval_features, n=t.eval_n,
                                 progress=self.progress)
-        result = evaluate_generator(gen, self.cfg.data, opts)
+        saved = rng_state()
+        try:
+            result = evaluate_generator(gen, self.cfg.data, opts)
+        finally:
+            set_rng_state(saved)
         record(self.run_dir, self.step, result)
         numbers = {f"eval_{k}": float(v) for k, v in result.items()
                    if k in ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "coverage")}
