@@ -7,13 +7,13 @@ from typing import Any
 from gankit.errors import GankitError
 
 __version__ = "0.1.0"
-__all__ = ["GankitError", "load_generator", "__version__"]
+__all__ = ["GankitError", "load_classifier", "load_generator", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     # torch is imported on first use, so `gankit --help` and `gankit presets` start fast
-    if name == "load_generator":
-        from gankit.runs import load_generator
+    if name in ("load_generator", "load_classifier"):
+        from gankit import runs
 
-        return load_generator
+        return getattr(runs, name)
     raise AttributeError(f"module 'gankit' has no attribute {name!r}")

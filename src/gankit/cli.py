@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--grid", metavar="FILE.png", help="also save a picture of them")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    sample.add_argument("--class", dest="class_index", type=int, metavar="C",
+                        help="conditional runs: samples of class C only (default: every class "
+                        "equally often; the grid then shows one row per class)")
     sample.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
 
     interp = sub.add_parser("interpolate", help="latent walks between random points",
@@ -179,15 +182,27 @@ def _cmd_train(args: argparse.Namespace) -> None:
 
 def _cmd_sample(args: argparse.Namespace) -> None:
     import numpy as np
+    import torch
 
     from gankit.images import save_grid, save_scatter, to_uint8
     from gankit.runs import load_generator
-    from gankit.sampling import generate, latents
+    from gankit.sampling import generate, is_conditional, latents
 
     if args.n <= 0:
         raise GankitError(f"--n must be positive, got {args.n}")
     gen = load_generator(args.run, ema=not args.no_ema, device=args.device)
-    out = generate(gen, latents(args.n, gen.latent_dim, args.seed))
+    labels = None
+    if is_conditional(gen):
+        k = gen.num_classes
+        if args.class_index is not None and not 0 <= args.class_index < k:
+            raise GankitError(f"--class {args.class_index} is out of range: {args.run} has classes 0-{k - 1}")
+        if args.class_index is not None:
+            labels = torch.full((args.n,), args.class_index)
+        else:  # class-major order: the grid shows one row per class
+            labels = torch.arange(args.n) * k // args.n
+    elif args.class_index is not None:
+        raise GankitError(f"--class: {args.run} is not a conditional run")
+    out = generate(gen, latents(args.n, gen.latent_dim, args.seed), labels=labels)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if out.ndim == 2:
         points = out.numpy().astype(np.float32)
@@ -196,9 +211,17 @@ def _cmd_sample(args: argparse.Namespace) -> None:
             save_scatter(points, args.grid, title=f"{args.n} samples")
     else:
         images = to_uint8(out)
-        np.savez_compressed(args.out, images=images)
+        arrays = {"images": images}
+        if labels is not None:
+            arrays["labels"] = labels.numpy().astype(np.int64)
+        np.savez_compressed(args.out, **arrays)
         if args.grid:
-            save_grid(images, args.grid, scale=2 if images.shape[1] <= 32 else 1)
+            nrow = None
+            if labels is not None and args.class_index is None:  # one row per class
+                nrow = max(1, args.n // gen.num_classes)
+                rows = [np.flatnonzero(arrays["labels"] == c)[:nrow] for c in range(gen.num_classes)]
+                images = np.concatenate([images[r] for r in rows if len(r)])
+            save_grid(images, args.grid, nrow=nrow, scale=2 if images.shape[1] <= 32 else 1)
     print(f"wrote {args.n} samples to {args.out}" + (f" and {args.grid}" if args.grid else ""))
 
 
@@ -213,7 +236,12 @@ def _cmd_interpolate(args: argparse.Namespace) -> None:
     if len(gen.output_shape) != 3:
         raise GankitError(f"{args.run} generates 2-D points; interpolate draws images")
     z = interpolation_latents(gen.latent_dim, args.rows, args.steps, args.seed, args.mode)
-    images = to_uint8(generate(gen, z))
+    labels = None  # conditional runs: walk r keeps class r mod K
+    if getattr(gen, "conditional", False):
+        import torch
+
+        labels = (torch.arange(args.rows) % gen.num_classes).repeat_interleave(args.steps)
+    images = to_uint8(generate(gen, z, labels=labels))
     save_grid(images, args.out, nrow=args.steps, scale=2 if images.shape[1] <= 32 else 1)
     print(f"wrote {args.rows} latent walks of {args.steps} steps to {args.out}")
 
@@ -247,6 +275,11 @@ def _print_eval(result: dict) -> None:
     from gankit.metrics.suite import table
     from gankit.metrics.toy import ToyModeReport
 
+    if result["metric"] == "ssl_accuracy":
+        print(f"test accuracy ({result['test_images']} images, {result['labels_per_class']} labels "
+              f"per class): semi-supervised GAN {result['accuracy']:.4f}, supervised only "
+              f"{result['baseline_accuracy']:.4f}")
+        return
     if result["metric"] == "toy_modes":
         fields = ToyModeReport.__dataclass_fields__
         print(ToyModeReport(**{k: result[k] for k in fields}).line())

@@ -29,6 +29,7 @@ class DataConfig:
     channels: int = 0  # 0 keeps the dataset's own; 1 or 3 converts
     num_workers: int = 0  # loader processes for folder datasets
     toy_samples: int = 100_000  # size of a 2-D toy training set
+    labels_per_class: int = 0  # semi-supervised recipe: labelled training images per class
 
 
 @dataclass
@@ -50,6 +51,8 @@ class ModelConfig:
     minibatch_kernels: int = 0  # minibatch discrimination kernels B (0 = off)
     minibatch_kernel_dim: int = 5  # ... and their dimension C
     pack: int = 1  # PacGAN: D judges `pack` samples at once
+    num_classes: int = 10  # conditional and semi-supervised recipes: classes of the labels
+    conditioning: str = "concat"  # cgan: concat (one-hot beside z and x) | projection (cBN G, projection D)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class ObjectiveConfig:
     weight_clip: float = 0.0  # WGAN weight clipping bound (0 = off)
     feature_matching: bool = False  # G matches mean D features instead of fooling D
     historical_averaging: float = 0.0  # weight of the historical-averaging penalty
+    aux_class_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
 
 
 @dataclass
@@ -114,12 +118,13 @@ class RunConfig:
 
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "recipe": ("gan",),
+    "recipe": ("gan", "cgan", "acgan", "ssgan"),
     "data.dataset": ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25"),
     "data.split": ("train", "test"),
     "model.arch": ("dcgan", "mlp"),
     "model.g_norm": ("batch", "virtual_batch", "none"),
     "model.d_norm": ("batch", "none"),
+    "model.conditioning": ("concat", "projection"),
     "objective.loss": ("minimax", "nonsaturating", "wasserstein", "least_squares", "hinge"),
     "optim.name": ("adam", "rmsprop"),
     "train.device": ("auto", "cpu", "cuda"),
@@ -131,12 +136,13 @@ POSITIVE = {
     "model.d_width", "optim.lr_g", "optim.lr_d", "train.steps", "train.batch_size",
     "train.n_critic", "train.log_every", "train.sample_every", "train.checkpoint_every",
     "train.keep_checkpoints", "train.grid_size", "model.vbn_reference_size", "model.pack",
-    "model.minibatch_kernel_dim",
+    "model.minibatch_kernel_dim", "model.num_classes",
 }
 NON_NEGATIVE = {
     "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
     "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
-    "model.d_maxout_pieces", "train.eval_every",
+    "model.d_maxout_pieces", "train.eval_every", "objective.aux_class_weight",
+    "data.labels_per_class",
 }
 
 
@@ -241,6 +247,24 @@ def _validate_objective(cfg: RunConfig) -> None:
     if cfg.train.batch_size % m.pack:
         raise GankitError(f"model.pack = {m.pack} does not divide train.batch_size = "
                           f"{cfg.train.batch_size}")
+    if cfg.recipe != "gan" and m.pack > 1:
+        raise GankitError(f"model.pack: packing is for the unconditional gan recipe, not {cfg.recipe}")
+    if cfg.recipe in ("cgan", "acgan", "ssgan") and cfg.data.dataset in ("folder", "ring8", "grid25"):
+        raise GankitError(f"recipe {cfg.recipe} needs class labels, which {cfg.data.dataset} "
+                          "data does not have (use fashion-mnist, mnist or cifar10)")
+    if cfg.recipe == "ssgan" and cfg.data.labels_per_class < 1:
+        raise GankitError("data.labels_per_class: the semi-supervised recipe needs labelled "
+                          "images, e.g. --set data.labels_per_class=100")
+    if cfg.recipe in ("acgan", "ssgan"):
+        unused = [name for name in ("gradient_penalty", "r1", "weight_clip", "historical_averaging")
+                  if getattr(o, name)] + (["feature_matching"] if o.feature_matching and
+                                          cfg.recipe == "acgan" else [])
+        if unused:
+            raise GankitError(f"objective.{unused[0]} is not used by the {cfg.recipe} recipe; remove it")
+    if cfg.recipe in ("acgan", "ssgan") and m.arch != "dcgan":
+        raise GankitError(f"recipe {cfg.recipe} is built on the dcgan nets (model.arch = \"dcgan\")")
+    if m.conditioning == "projection" and (cfg.recipe != "cgan" or m.arch != "dcgan"):
+        raise GankitError("model.conditioning = \"projection\" is for the cgan recipe with dcgan nets")
     if m.arch == "dcgan" and m.d_norm == "batch" and (o.gradient_penalty > 0 or o.r1 > 0):
         raise GankitError("gradient penalties need D without batch norm (set model.d_norm = \"none\")")
 

@@ -16,7 +16,7 @@ from gankit.config import DataConfig
 from gankit.data.toy import TOY_MIXTURES
 from gankit.errors import GankitError
 from gankit.metrics import ToyModeReport, toy_mode_report
-from gankit.sampling import generate, latents
+from gankit.sampling import generate, grid_labels, latents
 
 TOY_EVAL_SAMPLES = 2500  # the PacGAN protocol
 IMAGE_EVAL_SAMPLES = 10_000
@@ -103,7 +103,9 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
     extract = make_extractor(opts, data.dataset)
     names = parse_metrics(opts.metrics) if opts.metrics else [
         m for m in METRICS if m != "is" or extract.has_logits]
-    fake_images = to_uint8(generate(generator, latents(opts.n, generator.latent_dim, opts.seed)))
+    labels = grid_labels(generator, opts.n)  # conditional: every class equally often
+    z = latents(opts.n, generator.latent_dim, opts.seed)
+    fake_images = to_uint8(generate(generator, z, labels=labels))
     fake = extract.extract(fake_images, opts.batch_size, opts.progress)
     real, real_stats, reference = None, None, opts.ref_stats
     if opts.ref_stats:
@@ -112,6 +114,9 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
         images, reference = reference_images(data, opts.n, opts.reference_split)
         real = reference_features(images, extract, opts.batch_size, opts.progress, opts.use_cache)
     result = compute(names, real, fake, real_stats, opts.seed)
+    if labels is not None and extract.name == "fmnist":
+        # conditional samples judged by the Fashion-MNIST classifier: are they of the class asked?
+        result["class_accuracy"] = float((fake.logits.argmax(1) == labels.numpy()).mean())
     return {"metric": "images", **{k: v for k, v in result.items() if k != "warnings"},
             "features": extract.name, "protocol": extract.protocol, "reference": reference,
             "n_real": len(real.features) if real is not None else None, "n_fake": opts.n,
@@ -127,7 +132,9 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     cfg = load_run_config(run_dir)
     generator = load_generator(run_dir, ema=ema)
     step = int(load_state(latest_checkpoint(Path(run_dir)))["step"])
-    if cfg.data.dataset in TOY_MIXTURES:
+    if cfg.recipe == "ssgan":
+        result = {"metric": "ssl_accuracy", **ssl_accuracies(run_dir)}
+    elif cfg.data.dataset in TOY_MIXTURES:
         report, _ = evaluate_toy(generator, cfg.data.dataset, n or TOY_EVAL_SAMPLES, seed)
         result = {"metric": "toy_modes", **report.as_dict()}
     else:
@@ -162,3 +169,26 @@ def evaluate_real_vs_real(dataset: str, opts: ImageEvalOptions, image_size: int 
             "features": extract.name, "protocol": extract.protocol, "reference": reference,
             "compared": train_name, "n_real": len(real.features), "n_fake": len(fake.features),
             "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}
+
+
+@torch.no_grad()
+def classifier_accuracy(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                        batch_size: int = 500) -> float:
+    """Share of `images` (float NCHW in [-1, 1]) whose arg-max logit is their label."""
+    correct = sum(int((classifier(images[i : i + batch_size]).argmax(1) == labels[i : i + batch_size]).sum())
+                  for i in range(0, len(images), batch_size))
+    return correct / len(images)
+
+
+def ssl_accuracies(run_dir: str | Path) -> dict[str, Any]:
+    """Test accuracy of a semi-supervised run's classifier and of its supervised baseline."""
+    from gankit.data import build_source
+    from gankit.runs import load_classifier, load_run_config
+
+    cfg = load_run_config(run_dir)
+    test = build_source(dataclasses.replace(cfg.data, split="test"))
+    results = {name: classifier_accuracy(load_classifier(run_dir, baseline=name == "baseline"),
+                                         test.tensors, test.labels)
+               for name in ("ssl", "baseline")}
+    return {"accuracy": results["ssl"], "baseline_accuracy": results["baseline"],
+            "test_images": len(test), "labels_per_class": cfg.data.labels_per_class}

@@ -63,3 +63,26 @@ def load_generator(run_dir: str | Path, ema: bool = True,
         weights = checkpoint / "generator.safetensors"
     load_weights(generator, weights)
     return generator.to(device).eval().requires_grad_(False)
+
+
+def load_classifier(run_dir: str | Path, baseline: bool = False,
+                    device: str | torch.device = "cpu") -> nn.Module:
+    """The classifier of a semi-supervised run (its D; with `baseline`, the supervised-only
+    network trained on the same labels): float NCHW images in [-1, 1] → K logits, eval mode.
+
+    >>> C = gankit.load_classifier("runs/ssgan"); predicted = C(images).argmax(1)
+    """
+    from gankit.data import data_shape
+    from gankit.nets.conditional import ClassifierDiscriminator
+    from gankit.train.checkpoint import latest_checkpoint, load_weights
+
+    run_dir = require_run(run_dir)
+    cfg = load_run_config(run_dir)
+    if cfg.recipe != "ssgan":
+        raise GankitError(f"{run_dir} is a {cfg.recipe} run; classifiers come from ssgan runs")
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
+    net = ClassifierDiscriminator(data_shape(cfg.data), cfg.model.num_classes, cfg.model.d_width)
+    load_weights(net, checkpoint / ("baseline.safetensors" if baseline else "discriminator.safetensors"))
+    return net.to(device).eval().requires_grad_(False)

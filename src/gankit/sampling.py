@@ -11,15 +11,32 @@ def latents(n: int, latent_dim: int, seed: int) -> torch.Tensor:
     return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
+def is_conditional(generator: nn.Module) -> bool:
+    return bool(getattr(generator, "conditional", False))
+
+
+def grid_labels(generator: nn.Module, n: int) -> torch.Tensor | None:
+    """Labels 0, 1, ..., K-1, 0, 1, ... for a conditional generator (None otherwise)."""
+    return torch.arange(n) % generator.num_classes if is_conditional(generator) else None
+
+
 @torch.no_grad()
-def generate(generator: nn.Module, z: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """G(z) in batches, in eval mode (training mode restored after), returned on the CPU."""
+def generate(generator: nn.Module, z: torch.Tensor, batch_size: int = 256,
+             labels: torch.Tensor | None = None) -> torch.Tensor:
+    """G(z) (or G(z, labels) for conditional generators) in batches, in eval mode (training
+    mode restored after), returned on the CPU."""
+    if is_conditional(generator) and labels is None:
+        raise ValueError("a conditional generator needs labels")
     was_training = generator.training
     generator.eval()
     device = next(generator.parameters()).device
     try:
-        parts = [generator(z[i : i + batch_size].to(device)).float().cpu()
-                 for i in range(0, len(z), batch_size)]
+        parts = []
+        for i in range(0, len(z), batch_size):
+            args = [z[i : i + batch_size].to(device)]
+            if labels is not None:
+                args.append(labels[i : i + batch_size].to(device))
+            parts.append(generator(*args).float().cpu())
     finally:
         generator.train(was_training)
     return torch.cat(parts)

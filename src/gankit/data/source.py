@@ -101,12 +101,16 @@ class BatchStream:
             self._epoch, self._perm = epoch, torch.randperm(len(self.source), generator=gen)
         return self._perm[position * self.batch_size : (position + 1) * self.batch_size]
 
-    def iterate(self, start_draw: int = 0) -> Iterator[torch.Tensor]:
-        """Batches from draw `start_draw` on, forever."""
+    def iterate(self, start_draw: int = 0, with_labels: bool = False) -> Iterator:
+        """Batches from draw `start_draw` on, forever: images, or (images, labels) pairs."""
+        if with_labels and self.source.labels is None:
+            raise GankitError(f"{self.source.name} has no labels, which this recipe needs")
         if self.source.tensors is not None:
             draw = start_draw
             while True:
-                yield self.source.tensors[self.indices(draw)]
+                idx = self.indices(draw)
+                yield (self.source.tensors[idx], self.source.labels[idx]) if with_labels \
+                    else self.source.tensors[idx]
                 draw += 1
         else:
             loader = torch.utils.data.DataLoader(

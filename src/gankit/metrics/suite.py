@@ -69,7 +69,8 @@ def table(result: dict[str, Any]) -> str:
     rows = []
     for key, label in (("fid", "FID"), ("kid_mean", "KID"), ("is_mean", "IS"),
                        ("precision", "precision"), ("recall", "recall"),
-                       ("density", "density"), ("coverage", "coverage")):
+                       ("density", "density"), ("coverage", "coverage"),
+                       ("class_accuracy", "class acc.")):
         if key in result:
             value = f"{result[key]:.4f}"
             std_key = key.replace("_mean", "_std")

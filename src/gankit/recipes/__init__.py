@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from gankit.config import RunConfig
+from gankit.recipes.acgan import ACGANRecipe
 from gankit.recipes.base import Recipe, make_optimizer
+from gankit.recipes.cgan import ConditionalGANRecipe
 from gankit.recipes.gan import GANRecipe
+from gankit.recipes.ssgan import SemiSupervisedGANRecipe
 
-RECIPES: dict[str, type[Recipe]] = {"gan": GANRecipe}
+RECIPES: dict[str, type[Recipe]] = {
+    "gan": GANRecipe,
+    "cgan": ConditionalGANRecipe,
+    "acgan": ACGANRecipe,
+    "ssgan": SemiSupervisedGANRecipe,
+}
 
 
 def build_recipe(cfg: RunConfig, data_shape: tuple[int, ...]) -> Recipe:
@@ -14,4 +22,5 @@ def build_recipe(cfg: RunConfig, data_shape: tuple[int, ...]) -> Recipe:
     return RECIPES[cfg.recipe](cfg, data_shape)
 
 
-__all__ = ["RECIPES", "Recipe", "GANRecipe", "build_recipe", "make_optimizer"]
+__all__ = ["RECIPES", "Recipe", "GANRecipe", "ConditionalGANRecipe", "ACGANRecipe",
+           "SemiSupervisedGANRecipe", "build_recipe", "make_optimizer"]

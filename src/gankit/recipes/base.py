@@ -27,6 +27,7 @@ class Recipe(ABC):
     """
 
     batches_per_step: int = 1
+    needs_labels: bool = False  # batches are (images, labels) pairs instead of images
 
     def __init__(self, cfg: RunConfig, data_shape: tuple[int, ...]) -> None:
         self.cfg, self.data_shape = cfg, tuple(data_shape)
@@ -53,6 +54,9 @@ class Recipe(ABC):
         z = torch.randn(n, self.cfg.model.latent_dim, generator=generator)
         return z.to(device)
 
+    def attach_source(self, source, seed: int) -> None:  # noqa: B027 (optional hook)
+        """Called once with the training data, for recipes that draw more from it."""
+
     def extra_state(self) -> dict:
         """Training state beyond nets and optimizers (saved in checkpoints)."""
         return {}
@@ -61,5 +65,5 @@ class Recipe(ABC):
         """Restore what `extra_state` returned."""
 
     @abstractmethod
-    def train_step(self, batches: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+    def train_step(self, batches: list) -> dict[str, torch.Tensor]:
         """One update of every net from `batches_per_step` real batches."""

@@ -37,7 +37,7 @@ class GANRecipe(Recipe):
         self.pack = cfg.model.pack
         self.nets = {
             "generator": self.make_generator(cfg.model, data_shape),
-            "discriminator": build_discriminator(cfg.model, data_shape),
+            "discriminator": self.make_discriminator(),
         }
         self.optimizers = {
             "generator": make_optimizer(self.generator.parameters(), cfg.optim, cfg.optim.lr_g),
@@ -50,9 +50,26 @@ class GANRecipe(Recipe):
             self.history = {name: HistoricalAverage(net.parameters())
                             for name, net in self.nets.items()}
 
-    def critic(self, x: torch.Tensor) -> torch.Tensor:
+    def make_discriminator(self) -> torch.nn.Module:
+        return build_discriminator(self.cfg.model, self.data_shape)
+
+    def critic(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """D's logits for x, packed `pack` samples at a time."""
         return self.nets["discriminator"](pack(x, self.pack))
+
+    def disc_features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """D's intermediate features (for feature matching)."""
+        return self.nets["discriminator"].features(pack(x, self.pack))
+
+    def fake_batch(self, n: int, device: torch.device,
+                   labels: torch.Tensor | None = None) -> torch.Tensor:
+        """G's samples for a batch of `n` (conditional recipes: of the given labels)."""
+        return self.generator(self.sample_latent(n, device))
+
+    @staticmethod
+    def split(batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(images, labels) of a batch; labels None for unlabelled batches."""
+        return (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
 
     def _step(self, name: str, loss: torch.Tensor) -> None:
         if name in self.history:
@@ -64,28 +81,33 @@ class GANRecipe(Recipe):
         if name in self.history:
             self.history[name].update()
 
-    def train_step(self, batches: list[torch.Tensor]) -> dict[str, torch.Tensor]:
-        gen, disc = self.generator, self.nets["discriminator"]
+    def train_step(self, batches: list) -> dict[str, torch.Tensor]:
+        disc = self.nets["discriminator"]
         out: dict[str, torch.Tensor] = {}
-        for real in batches:
-            fake = gen(self.sample_latent(real.shape[0], real.device))
-            real_logits, fake_logits = self.critic(real), self.critic(fake.detach())
+        for batch in batches:
+            real, labels = self.split(batch)
+            fake = self.fake_batch(real.shape[0], real.device, labels)
+
+            def critic(x: torch.Tensor, labels=labels) -> torch.Tensor:
+                return self.critic(x, labels)
+
+            real_logits, fake_logits = critic(real), critic(fake.detach())
             loss_d = self.loss.discriminator(real_logits, fake_logits)
             if self.obj.gradient_penalty > 0:
-                out["gp"] = gradient_penalty(self.critic, real, fake)
+                out["gp"] = gradient_penalty(critic, real, fake)
                 loss_d = loss_d + self.obj.gradient_penalty * out["gp"]
             if self.obj.r1 > 0:
-                out["r1"] = r1_penalty(self.critic, real)
+                out["r1"] = r1_penalty(critic, real)
                 loss_d = loss_d + self.obj.r1 * out["r1"]
             self._step("discriminator", loss_d)
             if self.obj.weight_clip > 0:
                 clip_weights(disc, self.obj.weight_clip)
         # G's step reuses the last fake batch: G has not changed since it was drawn.
         if self.obj.feature_matching:
-            loss_g = feature_matching_loss(disc.features(pack(real, self.pack)),
-                                           disc.features(pack(fake, self.pack)))
+            loss_g = feature_matching_loss(self.disc_features(real, labels),
+                                           self.disc_features(fake, labels))
         else:
-            loss_g = self.loss.generator(self.critic(fake))
+            loss_g = self.loss.generator(critic(fake))
         self._step("generator", loss_g)
         out.update(loss_d=loss_d, loss_g=loss_g, d_real=real_logits.mean(),
                    d_fake=fake_logits.mean())

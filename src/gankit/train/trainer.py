@@ -19,7 +19,7 @@ from gankit.evaluate import evaluate_toy, record
 from gankit.images import save_grid, save_scatter, to_uint8
 from gankit.recipes import build_recipe
 from gankit.runs import write_config
-from gankit.sampling import generate, latents
+from gankit.sampling import generate, grid_labels, latents
 from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
 from gankit.train.ema import EMA
 from gankit.train.metrics_log import MetricsLogger, plot_losses
@@ -63,6 +63,7 @@ class Trainer:
         seed_everything(t.seed)
         self.source = build_source(cfg.data, t.seed)
         self.recipe = build_recipe(cfg, self.source.shape).to(self.device)
+        self.recipe.attach_source(self.source, t.seed)
         self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
         # the LR at step k is a function of k and the config alone, so resuming with a new
         # total step count stays exact (no scheduler state to restore)
@@ -113,12 +114,14 @@ class Trainer:
 
     def save_samples(self) -> Path:
         gen = self.ema.shadow if self.ema is not None else self.recipe.generator
-        out = generate(gen, self.fixed_z)
+        labels = grid_labels(gen, len(self.fixed_z))
+        out = generate(gen, self.fixed_z, labels=labels)
         path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
         if self.source.kind == "points":
             ref = self.source.tensors[:2000].numpy()
             return save_scatter(out.numpy(), path, ref, f"step {self.step}")
-        return save_grid(to_uint8(out), path)
+        nrow = gen.num_classes if labels is not None else None  # a column per class
+        return save_grid(to_uint8(out), path, nrow=nrow)
 
     # -- loop ----------------------------------------------------------------------------
     def run(self) -> TrainResult:
@@ -129,7 +132,8 @@ class Trainer:
             plot_losses(self.run_dir)
             return TrainResult(self.run_dir, self.step, 0.0, 0.0)
         per_step = t.batch_size * self.recipe.batches_per_step
-        batches = self.stream.iterate(self.step * self.recipe.batches_per_step)
+        batches = self.stream.iterate(self.step * self.recipe.batches_per_step,
+                                      with_labels=self.recipe.needs_labels)
         logger = MetricsLogger(self.run_dir, self.step, t.tensorboard)
         bar = tqdm(total=total, initial=self.step, unit="step", dynamic_ncols=True,
                    disable=not self.progress)
@@ -141,7 +145,7 @@ class Trainer:
             with StopRequests() as stop:
                 while self.step < total:
                     self._set_learning_rates()
-                    real = [next(batches).to(self.device, non_blocking=True)
+                    real = [self._to_device(next(batches))
                             for _ in range(self.recipe.batches_per_step)]
                     scalars = self.recipe.train_step(real)
                     self._check_finite(scalars)
@@ -186,6 +190,8 @@ class Trainer:
         rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
         if self.source.kind == "points":
             self._evaluate_toy()
+        if self.cfg.recipe == "ssgan":
+            self._evaluate_ssl()
         return TrainResult(self.run_dir, self.step, seconds, rate)
 
     def _evaluate_toy(self) -> None:
@@ -193,6 +199,11 @@ class Trainer:
         report, _ = evaluate_toy(gen, self.cfg.data.dataset)
         record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
         self.log(report.line())
+
+    def _to_device(self, batch):
+        if isinstance(batch, (tuple, list)):
+            return tuple(part.to(self.device, non_blocking=True) for part in batch)
+        return batch.to(self.device, non_blocking=True)
 
     def _evaluate_images(self, logger: MetricsLogger) -> None:
         """Image metrics of the current (EMA) generator, in eval.jsonl, metrics.jsonl and
@@ -211,10 +222,20 @@ class Trainer:
             set_rng_state(saved)
         record(self.run_dir, self.step, result)
         numbers = {f"eval_{k}": float(v) for k, v in result.items()
-                   if k in ("fid", "kid_mean", "is_mean", "precision", "recall", "density", "coverage")}
+                   if k in ("fid", "kid_mean", "is_mean", "precision", "recall", "density",
+                            "coverage", "class_accuracy")}
         logger.log(self.step, numbers)
         if not self.progress:
             self.log(f"step {self.step} " + " ".join(f"{k}={v:.4g}" for k, v in numbers.items()))
+
+    def _evaluate_ssl(self) -> None:
+        from gankit.evaluate import ssl_accuracies
+
+        result = ssl_accuracies(self.run_dir)
+        record(self.run_dir, self.step, {"metric": "ssl_accuracy", **result})
+        self.log(f"test accuracy with {result['labels_per_class']} labels per class: "
+                 f"semi-supervised GAN {result['accuracy']:.4f}, supervised only "
+                 f"{result['baseline_accuracy']:.4f} ({result['test_images']} test images)")
 
     def _set_learning_rates(self) -> None:
         factor = linear_decay(self.step, self.cfg.train.steps, self.cfg.train.lr_decay_start)

@@ -1,0 +1,160 @@
+"""Class-conditional networks: label concatenation (Mirza & Osindero 2014), conditional
+batch norm and the projection discriminator (Miyato & Koyama 2018), the auxiliary
+classifier discriminator (ACGAN, Odena et al. 2017) and the K-class discriminator of the
+semi-supervised GAN (Salimans et al. 2016)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gankit.nets.dcgan import DCGANDiscriminator, _plan, dcgan_init
+
+
+def one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    return F.one_hot(labels.long(), num_classes).float()
+
+
+class LabelConcatGenerator(nn.Module):
+    """G(z, y) = base([z, one_hot(y)]): any unconditional generator built for a latent of
+    latent_dim + num_classes."""
+
+    conditional = True
+
+    def __init__(self, base: nn.Module, latent_dim: int, num_classes: int) -> None:
+        super().__init__()
+        self.base, self.latent_dim, self.num_classes = base, latent_dim, num_classes
+        self.output_shape = base.output_shape
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.base(torch.cat([z, one_hot(labels, self.num_classes)], dim=1))
+
+
+class LabelConcatDiscriminator(nn.Module):
+    """D(x, y) = base([x, y]): for images the one-hot label is K constant channels beside the
+    image's; for flat inputs it is K more features."""
+
+    def __init__(self, base: nn.Module, num_classes: int, image: bool) -> None:
+        super().__init__()
+        self.base, self.num_classes, self.image = base, num_classes, image
+
+    def joined(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        code = one_hot(labels, self.num_classes)
+        if self.image:
+            maps = code[:, :, None, None].expand(-1, -1, *x.shape[-2:])
+            return torch.cat([x, maps], dim=1)
+        return torch.cat([x.flatten(1), code], dim=1)
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.base.features(self.joined(x, labels))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.base(self.joined(x, labels))
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """Batch norm without its own affine part, then a per-class gain (init 1) and bias (init 0)."""
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(num_classes, channels)
+        self.bias = nn.Embedding(num_classes, channels)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.norm(x) * self.gain(labels)[:, :, None, None] + self.bias(labels)[:, :, None, None]
+
+
+class CBNGenerator(nn.Module):
+    """The DCGAN generator with conditional batch norm after every hidden layer."""
+
+    conditional = True
+
+    def __init__(self, latent_dim: int, num_classes: int, image_shape: tuple[int, int, int],
+                 width: int = 64) -> None:
+        super().__init__()
+        channels, size, _ = image_shape
+        start, layers = _plan(size)
+        self.latent_dim, self.num_classes, self.output_shape = latent_dim, num_classes, tuple(image_shape)
+        c = width * 2 ** (layers - 1)
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(latent_dim, c, start, 1, 0, bias=False)])
+        self.norms = nn.ModuleList([ConditionalBatchNorm2d(c, num_classes)])
+        for _ in range(layers - 1):
+            self.ups.append(nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False))
+            self.norms.append(ConditionalBatchNorm2d(c // 2, num_classes))
+            c //= 2
+        self.out = nn.ConvTranspose2d(c, channels, 4, 2, 1)
+        self.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = z.view(z.shape[0], -1, 1, 1)
+        for up, norm in zip(self.ups, self.norms, strict=True):
+            h = F.relu(norm(up(h), labels))
+        return torch.tanh(self.out(h))
+
+
+def _feature_width(body: nn.Module, image_shape: tuple[int, int, int]) -> int:
+    with torch.no_grad():
+        return body(torch.zeros(2, *image_shape)).flatten(1).shape[1]
+
+
+class ProjectionDiscriminator(nn.Module):
+    """D(x, y) = ψ(φ(x)) + ⟨embed(y), φ(x)⟩ with φ the DCGAN convolutions, summed over space."""
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int, width: int = 64,
+                 norm: str = "none") -> None:
+        super().__init__()
+        self.body = DCGANDiscriminator(image_shape, width, norm).features
+        channels = self.body(torch.zeros(2, *image_shape)).shape[1]
+        self.linear = nn.Linear(channels, 1)
+        self.embed = nn.Embedding(num_classes, channels)
+        nn.init.normal_(self.embed.weight, 0.0, 0.02)
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """φ(x): the convolutional features summed over positions."""
+        return self.body(x).sum(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        phi = self.features(x)
+        return self.linear(phi).view(-1) + (self.embed(labels) * phi).sum(dim=1)
+
+
+class AuxClassifierDiscriminator(nn.Module):
+    """ACGAN's D: shared DCGAN convolutions, then a real/fake logit and K class logits."""
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int, width: int = 64,
+                 norm: str = "batch") -> None:
+        super().__init__()
+        self.body = DCGANDiscriminator(image_shape, width, norm).features
+        flat = _feature_width(self.body, image_shape)
+        self.adversarial = nn.Linear(flat, 1)
+        self.classifier = nn.Linear(flat, num_classes)
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(x).flatten(1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.features(x)
+        return self.adversarial(h).view(-1), self.classifier(h)
+
+
+class ClassifierDiscriminator(nn.Module):
+    """The semi-supervised GAN's D: K class logits; the fake class is implicit, so
+    D(real) = Z / (Z + 1) with Z = Σ exp(logits). Also the supervised baseline's network."""
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int, width: int = 64,
+                 dropout: float = 0.3) -> None:
+        super().__init__()
+        self.body = DCGANDiscriminator(image_shape, width, "none").features
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(_feature_width(self.body, image_shape), num_classes)
+        self.num_classes = num_classes
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x).flatten(1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.features(x)))

@@ -1,0 +1,82 @@
+"""Semi-supervised GAN (Salimans et al. 2016): D is a K-class classifier whose fake class is
+implicit (D(x) = Z / (Z + 1), Z = Σ exp(logits)); it learns from a few labelled images and
+from every unlabelled one, and G is trained with feature matching. The same run trains a
+supervised-only classifier of the same architecture on the same labels, as the baseline."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from gankit.data.labelled import labelled_subset
+from gankit.data.source import BatchStream, Source
+from gankit.errors import GankitError
+from gankit.nets.conditional import ClassifierDiscriminator
+from gankit.objectives import feature_matching_loss
+from gankit.recipes.base import make_optimizer
+from gankit.recipes.gan import GANRecipe
+
+
+def unsupervised_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """−E log D(x) − E log(1 − D(G(z))) with D = Z/(Z+1), from logsumexp of the K logits."""
+    lse_real, lse_fake = real_logits.logsumexp(1), fake_logits.logsumexp(1)
+    return (F.softplus(lse_real) - lse_real).mean() + F.softplus(lse_fake).mean()
+
+
+class SemiSupervisedGANRecipe(GANRecipe):
+    """Unlabelled batches from the whole training split, labelled ones from the subset."""
+
+    def __init__(self, cfg, data_shape) -> None:
+        super().__init__(cfg, data_shape)
+        self.nets["baseline"] = self.make_classifier()
+        self.optimizers["baseline"] = make_optimizer(
+            self.nets["baseline"].parameters(), cfg.optim, cfg.optim.lr_d)
+        self.labelled: BatchStream | None = None
+        self.labelled_draws = 0
+
+    def make_classifier(self) -> ClassifierDiscriminator:
+        return ClassifierDiscriminator(self.data_shape, self.cfg.model.num_classes, self.cfg.model.d_width)
+
+    def make_discriminator(self) -> ClassifierDiscriminator:
+        return self.make_classifier()
+
+    def attach_source(self, source: Source, seed: int) -> None:
+        if source.labels is None:
+            raise GankitError(f"{source.name} has no labels; the ssgan recipe needs them")
+        idx = labelled_subset(source.labels, self.cfg.data.labels_per_class,
+                              self.cfg.model.num_classes, seed)
+        subset = Source(f"{source.name} labelled", source.kind, source.shape,
+                        source.tensors[idx], source.labels[idx])
+        self.labelled = BatchStream(subset, min(self.cfg.train.batch_size, len(subset)), seed + 7)
+        self.labelled_indices = idx
+
+    def _labelled_batch(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = self.labelled.indices(self.labelled_draws)
+        self.labelled_draws += 1
+        src = self.labelled.source
+        return src.tensors[idx].to(device), src.labels[idx].to(device)
+
+    def train_step(self, batches: list) -> dict[str, torch.Tensor]:
+        disc, baseline = self.nets["discriminator"], self.nets["baseline"]
+        for batch in batches:
+            real, _ = self.split(batch)
+            x_lab, y_lab = self._labelled_batch(real.device)
+            fake = self.generator(self.sample_latent(real.shape[0], real.device))
+            loss_sup = F.cross_entropy(disc(x_lab), y_lab)
+            loss_unsup = unsupervised_loss(disc(real), disc(fake.detach()))
+            loss_d = loss_sup + loss_unsup
+            self._step("discriminator", loss_d)
+            loss_baseline = F.cross_entropy(baseline(x_lab), y_lab)
+            self._step("baseline", loss_baseline)
+        loss_g = feature_matching_loss(disc.features(real), disc.features(fake))
+        self._step("generator", loss_g)
+        return {k: v.detach() for k, v in dict(
+            loss_d=loss_d, loss_sup=loss_sup, loss_unsup=loss_unsup, loss_g=loss_g,
+            loss_baseline=loss_baseline).items()}
+
+    def extra_state(self) -> dict:
+        return {**super().extra_state(), "labelled_draws": self.labelled_draws}
+
+    def load_extra_state(self, state: dict) -> None:
+        super().load_extra_state({k: v for k, v in state.items() if k != "labelled_draws"})
+        self.labelled_draws = int(state.get("labelled_draws", 0))

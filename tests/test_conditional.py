@@ -1,0 +1,216 @@
+"""Conditional and semi-supervised GANs: nets, losses, labelled subsets, sampling by class,
+classifiers of semi-supervised runs, and their errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gankit.cli import main
+from gankit.config import config_from_dict
+from gankit.data.labelled import labelled_subset
+from gankit.errors import GankitError
+from gankit.nets.conditional import AuxClassifierDiscriminator, CBNGenerator, ProjectionDiscriminator
+from gankit.presets import load_preset
+from gankit.recipes.acgan import class_loss
+from gankit.recipes.cgan import ConditionalGANRecipe
+from gankit.recipes.ssgan import unsupervised_loss
+
+TINY = ["model.g_width=8", "model.d_width=8", "model.latent_dim=8", "train.batch_size=16",
+        "train.tensorboard=false", "train.grid_size=20", "train.log_every=1"]
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_labels_change_the_sample_for_the_same_z(conditioning):
+    cfg = config_from_dict({"recipe": "cgan", "data": {"image_size": 28},
+                            "model": {"conditioning": conditioning, "g_width": 8,
+                                      "d_width": 8, "latent_dim": 8, "d_norm": "none"}})
+    gen = ConditionalGANRecipe.make_generator(cfg.model, (1, 28, 28)).eval()
+    for module in gen.modules():  # class embeddings start equal (gain 1, bias 0): as after training
+        if isinstance(module, torch.nn.Embedding):
+            torch.nn.init.normal_(module.weight, 0.0, 0.5)
+    z = torch.randn(1, 8).repeat(10, 1)
+    with torch.no_grad():
+        out = gen(z, torch.arange(10))
+    assert out.shape == (10, 1, 28, 28)
+    assert all((out[0] - out[c]).abs().max() > 1e-4 for c in range(1, 10))
+    with torch.no_grad():
+        again = gen(z, torch.arange(10))
+    torch.testing.assert_close(out, again)
+
+
+def test_conditional_batch_norm_starts_as_plain_batch_norm():
+    gen = CBNGenerator(8, 10, (1, 28, 28), width=8)
+    norm = gen.norms[0]
+    x = torch.randn(6, norm.norm.num_features, 3, 3)
+    torch.testing.assert_close(norm(x, torch.arange(6)), F.batch_norm(x, None, None, training=True))
+
+
+def test_projection_term_is_the_inner_product_of_embedding_and_features():
+    disc = ProjectionDiscriminator((1, 28, 28), 10, width=8)
+    x, y = torch.randn(5, 1, 28, 28), torch.tensor([0, 3, 3, 9, 5])
+    phi = disc.features(x)
+    expected = disc.linear(phi).view(-1) + (disc.embed.weight[y] * phi).sum(1)
+    torch.testing.assert_close(disc(x, y), expected)
+    other = disc(x, (y + 1) % 10) - disc(x, y)
+    torch.testing.assert_close(other, ((disc.embed.weight[(y + 1) % 10] - disc.embed.weight[y]) * phi).sum(1))
+
+
+def test_acgan_class_loss_applies_softmax_once():
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, -1.0]])
+    labels = torch.tensor([0, 2])
+    manual = -(torch.log(torch.exp(logits[0, 0]) / torch.exp(logits[0]).sum())
+               + torch.log(torch.exp(logits[1, 2]) / torch.exp(logits[1]).sum())) / 2
+    torch.testing.assert_close(class_loss(logits, labels), manual)
+    # D hands out raw logits: no softmax layer inside, rows do not sum to 1
+    disc = AuxClassifierDiscriminator((1, 28, 28), 10, width=8)
+    assert not any(isinstance(m, (torch.nn.Softmax, torch.nn.LogSoftmax)) for m in disc.modules())
+    _, class_logits = disc(torch.randn(4, 1, 28, 28))
+    assert not torch.allclose(class_logits.softmax(1).sum(1), class_logits.sum(1))
+
+
+def test_ssl_unsupervised_loss_matches_the_k_plus_one_class_form():
+    real, fake = torch.randn(6, 10), torch.randn(6, 10)
+    # the same loss with an explicit fake class whose logit is 0
+    with_fake = lambda lg: torch.cat([lg, torch.zeros(len(lg), 1)], 1).log_softmax(1)  # noqa: E731
+    expected = -(torch.logsumexp(with_fake(real)[:, :10], 1).mean() + with_fake(fake)[:, 10].mean())
+    torch.testing.assert_close(unsupervised_loss(real, fake), expected)
+
+
+def test_labelled_subset_is_balanced_seeded_and_checked():
+    labels = torch.from_numpy(np.random.default_rng(0).integers(0, 10, 2000))
+    a = labelled_subset(labels, 20, 10, seed=1)
+    assert len(a) == 200 and len(set(a.tolist())) == 200
+    assert torch.bincount(labels[a], minlength=10).tolist() == [20] * 10
+    torch.testing.assert_close(a, labelled_subset(labels, 20, 10, seed=1))
+    assert not torch.equal(a, labelled_subset(labels, 20, 10, seed=2))
+    smallest = int(torch.bincount(labels).min())
+    with pytest.raises(GankitError, match=f"labels_per_class = {smallest + 1}, but class .* has only"):
+        labelled_subset(labels, smallest + 1, 10, seed=0)
+
+
+def test_labelled_images_come_from_the_training_split_only(idx_dir, tmp_path):
+    from gankit.data.mnist import load_idx_split
+    from gankit.train import Trainer
+
+    cfg = load_preset("ssgan-fashion-mnist-100", [*TINY, f'data.root="{idx_dir}"',
+                                                   "data.labels_per_class=2", "train.steps=1"])
+    trainer = Trainer(cfg, tmp_path / "ssl", progress=False, log=lambda *_: None)
+    train_images, train_labels = load_idx_split("fashion-mnist", "train", str(idx_dir))
+    test_images, _ = load_idx_split("fashion-mnist", "test", str(idx_dir))
+    idx = trainer.recipe.labelled_indices.numpy()
+    assert len(idx) == 20 and np.bincount(train_labels[idx], minlength=10).tolist() == [2] * 10
+    test_set = {im.tobytes() for im in test_images}
+    assert not any(train_images[i].tobytes() in test_set for i in idx)
+
+
+@pytest.fixture
+def cgan_run(tmp_path, idx_dir):
+    run = tmp_path / "cgan"
+    argv = ["train", "--preset", "cgan-fashion-mnist", "--out", str(run), "--no-progress",
+            "--data-dir", str(idx_dir), "--steps", "2"]
+    for item in TINY:
+        argv += ["--set", item]
+    assert main(argv) == 0
+    return run
+
+
+def test_sampling_a_conditional_run_by_class(capsys, cgan_run, tmp_path):
+    out = tmp_path / "s.npz"
+    grid = tmp_path / "g.png"
+    assert main(["sample", str(cgan_run), "--n", "30", "--out", str(out), "--grid", str(grid)]) == 0
+    with np.load(out) as data:
+        assert data["images"].shape == (30, 28, 28, 1)
+        assert np.bincount(data["labels"]).tolist() == [3] * 10
+    assert main(["sample", str(cgan_run), "--n", "5", "--out", str(out), "--class", "7"]) == 0
+    with np.load(out) as data:
+        assert data["labels"].tolist() == [7] * 5
+    from PIL import Image
+    assert Image.open(grid).size == ((28 + 2) * 3 * 2 + 4, (28 + 2) * 10 * 2 + 4)
+    capsys.readouterr()
+    assert main(["sample", str(cgan_run), "--n", "5", "--out", str(out), "--class", "10"]) == 2
+    assert "--class 10 is out of range" in capsys.readouterr().err
+
+
+def test_eval_of_a_conditional_run_reports_class_accuracy(capsys, cgan_run):
+    assert main(["eval", str(cgan_run), "--features", "fmnist", "--n", "20", "--metrics", "fid"]) == 0
+    row = json.loads((cgan_run / "eval.jsonl").read_text().splitlines()[-1])
+    assert 0.0 <= row["class_accuracy"] <= 1.0 and "class acc." in capsys.readouterr().out
+
+
+def test_class_option_on_an_unconditional_run_is_refused(capsys, tmp_path, idx_dir):
+    run = tmp_path / "gan"
+    argv = ["train", "--preset", "dcgan-fashion-mnist", "--out", str(run), "--no-progress",
+            "--data-dir", str(idx_dir), "--steps", "1", "--set", "data.image_size=28"]
+    for item in TINY:
+        argv += ["--set", item]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["sample", str(run), "--out", str(tmp_path / "x.npz"), "--class", "1"]) == 2
+    assert "--class: " in capsys.readouterr().err
+
+
+def test_ssgan_run_trains_evaluates_and_gives_its_classifiers(capsys, tmp_path, idx_dir):
+    import gankit
+
+    run = tmp_path / "ssl"
+    argv = ["train", "--preset", "ssgan-fashion-mnist-100", "--out", str(run), "--no-progress",
+            "--data-dir", str(idx_dir), "--steps", "3", "--set", "data.labels_per_class=2"]
+    for item in TINY:
+        argv += ["--set", item]
+    assert main(argv) == 0
+    assert "semi-supervised GAN" in capsys.readouterr().out
+    assert main(["eval", str(run)]) == 0
+    printed = capsys.readouterr().out
+    assert "supervised only" in printed
+    row = json.loads((run / "eval.jsonl").read_text().splitlines()[-1])
+    assert row["metric"] == "ssl_accuracy" and row["test_images"] == 32
+    classifier = gankit.load_classifier(run)
+    images = torch.rand(4, 1, 28, 28) * 2 - 1
+    logits = classifier(images)
+    assert logits.shape == (4, 10)
+    torch.testing.assert_close(gankit.load_classifier(run)(images), logits)
+    assert not torch.equal(gankit.load_classifier(run, baseline=True)(images), logits)
+    from gankit.data import build_source
+    from gankit.evaluate import classifier_accuracy
+
+    cfg = load_preset("ssgan-fashion-mnist-100", [f'data.root="{idx_dir}"', "data.split=\"test\""])
+    test = build_source(cfg.data)
+    assert classifier_accuracy(classifier, test.tensors, test.labels) == pytest.approx(row["accuracy"])
+
+
+def test_ssgan_resume_is_exact(tmp_path, idx_dir):
+    from safetensors.torch import load_file
+
+    from gankit.train import train
+
+    cfg = load_preset("ssgan-fashion-mnist-100", [*TINY, f'data.root="{idx_dir}"',
+                                                   "data.labels_per_class=2", "train.steps=4",
+                                                   "train.checkpoint_every=2"])
+    quiet = lambda *_: None  # noqa: E731
+    train(cfg, tmp_path / "a", progress=False, log=quiet)
+    cfg.train.steps = 2
+    train(cfg, tmp_path / "b", progress=False, log=quiet)
+    cfg.train.steps = 4
+    train(cfg, tmp_path / "b", resume=True, progress=False, log=quiet)
+    for name in ("generator", "discriminator", "baseline"):
+        a = load_file(tmp_path / "a" / "checkpoints" / "latest" / f"{name}.safetensors")
+        b = load_file(tmp_path / "b" / "checkpoints" / "latest" / f"{name}.safetensors")
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"recipe": "cgan", "data": {"dataset": "folder"}}, "needs class labels, which folder data"),
+    ({"recipe": "ssgan"}, "data.labels_per_class: the semi-supervised recipe needs"),
+    ({"recipe": "acgan", "objective": {"gradient_penalty": 10.0}, "model": {"d_norm": "none"}},
+     "objective.gradient_penalty is not used by the acgan recipe"),
+    ({"recipe": "cgan", "model": {"pack": 2}}, "packing is for the unconditional gan recipe"),
+    ({"recipe": "gan", "model": {"conditioning": "projection"}}, "is for the cgan recipe"),
+])
+def test_conditional_config_mistakes_fail_before_training(values, message):
+    with pytest.raises(GankitError, match=message):
+        config_from_dict(values)
