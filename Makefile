@@ -32,6 +32,7 @@ test-slow: setup data
 
 bench: setup data
 	$(PY) benchmarks/train_throughput.py
+	$(PY) benchmarks/metrics_speed.py
 
 lab: setup
 	$(PY) -m gankit compare gan-grid25 pacgan-grid25 wgan-gp-grid25 --seeds 3 --out runs/lab
