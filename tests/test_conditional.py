@@ -108,15 +108,19 @@ def test_labelled_images_come_from_the_training_split_only(idx_dir, tmp_path):
     assert not any(train_images[i].tobytes() in test_set for i in idx)
 
 
-@pytest.fixture
-def cgan_run(tmp_path, idx_dir):
-    run = tmp_path / "cgan"
-    argv = ["train", "--preset", "cgan-fashion-mnist", "--out", str(run), "--no-progress",
-            "--data-dir", str(idx_dir), "--steps", "2"]
-    for item in TINY:
+def _train(preset, run, idx_dir, steps, *overrides):
+    """Train a tiny version of `preset` through the CLI."""
+    argv = ["train", "--preset", preset, "--out", str(run), "--no-progress",
+            "--data-dir", str(idx_dir), "--steps", str(steps)]
+    for item in (*TINY, *overrides):
         argv += ["--set", item]
     assert main(argv) == 0
     return run
+
+
+@pytest.fixture
+def cgan_run(tmp_path, idx_dir):
+    return _train("cgan-fashion-mnist", tmp_path / "cgan", idx_dir, 2)
 
 
 def test_sampling_a_conditional_run_by_class(capsys, cgan_run, tmp_path):
@@ -143,12 +147,7 @@ def test_eval_of_a_conditional_run_reports_class_accuracy(capsys, cgan_run):
 
 
 def test_class_option_on_an_unconditional_run_is_refused(capsys, tmp_path, idx_dir):
-    run = tmp_path / "gan"
-    argv = ["train", "--preset", "dcgan-fashion-mnist", "--out", str(run), "--no-progress",
-            "--data-dir", str(idx_dir), "--steps", "1", "--set", "data.image_size=28"]
-    for item in TINY:
-        argv += ["--set", item]
-    assert main(argv) == 0
+    run = _train("dcgan-fashion-mnist", tmp_path / "gan", idx_dir, 1, "data.image_size=28")
     capsys.readouterr()
     assert main(["sample", str(run), "--out", str(tmp_path / "x.npz"), "--class", "1"]) == 2
     assert "--class: " in capsys.readouterr().err
@@ -157,12 +156,7 @@ def test_class_option_on_an_unconditional_run_is_refused(capsys, tmp_path, idx_d
 def test_ssgan_run_trains_evaluates_and_gives_its_classifiers(capsys, tmp_path, idx_dir):
     import gankit
 
-    run = tmp_path / "ssl"
-    argv = ["train", "--preset", "ssgan-fashion-mnist-100", "--out", str(run), "--no-progress",
-            "--data-dir", str(idx_dir), "--steps", "3", "--set", "data.labels_per_class=2"]
-    for item in TINY:
-        argv += ["--set", item]
-    assert main(argv) == 0
+    run = _train("ssgan-fashion-mnist-100", tmp_path / "ssl", idx_dir, 3, "data.labels_per_class=2")
     assert "semi-supervised GAN" in capsys.readouterr().out
     assert main(["eval", str(run)]) == 0
     printed = capsys.readouterr().out

@@ -250,3 +250,12 @@ def test_in_training_evaluation_is_logged_and_leaves_training_unchanged(tmp_path
     assert all(torch.equal(a[k], b[k]) for k in a)
     with pytest.raises(GankitError, match="train.eval_metrics: unknown metric 'fd'"):
         config_from_dict({"train": {"eval_every": 5, "eval_metrics": ["fd"]}})
+
+
+def test_inception_score_needs_logits_and_says_so():
+    from gankit.metrics.extractors import Features
+    from gankit.metrics.suite import compute
+
+    fake = Features(np.random.default_rng(0).normal(size=(10, 8)))
+    with pytest.raises(GankitError, match="is: these features have no class logits"):
+        compute(["is"], fake, fake)
