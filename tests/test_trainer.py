@@ -192,3 +192,27 @@ def test_historical_averaging_state_survives_resume(idx_dir, tmp_path):
     train(cfg(6), split, resume=True, progress=False, log=_quiet)
     a, b = _weights(straight, "generator"), _weights(split, "generator")
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_batch_norm_recalibration_averages_the_generators_own_statistics():
+    from gankit.train.ema import recalibrate_batch_norm
+
+    class TinyG(torch.nn.Module):
+        latent_dim = 3
+
+        def __init__(self):
+            super().__init__()
+            self.linear, self.norm = torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)
+
+        def forward(self, z):
+            return self.norm(self.linear(z))
+
+    gen = TinyG().eval()
+    gen.norm.running_mean.fill_(5.0)  # stale statistics, as copied from another network
+    recalibrate_batch_norm(gen, batches=3, batch_size=50, seed=7)
+    rng = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        acts = [gen.linear(torch.randn(50, 3, generator=rng)) for _ in range(3)]
+    torch.testing.assert_close(gen.norm.running_mean, torch.stack([a.mean(0) for a in acts]).mean(0))
+    torch.testing.assert_close(gen.norm.running_var, torch.stack([a.var(0) for a in acts]).mean(0))
+    assert not gen.training and gen.norm.momentum == 0.1

@@ -94,11 +94,12 @@ class ReferenceBatch(nn.Module):
 
 
 def apply_spectral_norm(net: nn.Module) -> nn.Module:
-    """Spectral normalisation (Miyato et al. 2018) on every conv and linear weight."""
+    """Spectral normalisation (Miyato et al. 2018) on every conv, linear and embedding weight
+    (the projection discriminator's class embedding is normalised too, as in the paper)."""
     from torch.nn.utils.parametrizations import spectral_norm
 
     for module in list(net.modules()):
-        if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+        if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d, nn.Embedding)):
             spectral_norm(module)
     return net
 

@@ -102,7 +102,13 @@ class Trainer:
         set_rng_state(state["rng"])
         self.step = int(state["step"])
 
+    def _sampling_generator(self) -> torch.nn.Module:
+        """The EMA generator (batch-norm statistics recalibrated) when there is one, else G."""
+        return self.ema.calibrate() if self.ema is not None else self.recipe.generator
+
     def save(self) -> Path:
+        if self.ema is not None:
+            self.ema.calibrate()
         state = {
             "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
             "rng": rng_state(),
@@ -113,7 +119,7 @@ class Trainer:
                                self.cfg.train.keep_checkpoints)
 
     def save_samples(self) -> Path:
-        gen = self.ema.shadow if self.ema is not None else self.recipe.generator
+        gen = self._sampling_generator()
         labels = grid_labels(gen, len(self.fixed_z))
         out = generate(gen, self.fixed_z, labels=labels)
         path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
@@ -195,8 +201,7 @@ class Trainer:
         return TrainResult(self.run_dir, self.step, seconds, rate)
 
     def _evaluate_toy(self) -> None:
-        gen = self.ema.shadow if self.ema is not None else self.recipe.generator
-        report, _ = evaluate_toy(gen, self.cfg.data.dataset)
+        report, _ = evaluate_toy(self._sampling_generator(), self.cfg.data.dataset)
         record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
         self.log(report.line())
 
@@ -212,7 +217,7 @@ class Trainer:
         from gankit.evaluate import ImageEvalOptions, evaluate_generator
 
         t = self.cfg.train
-        gen = self.ema.shadow if self.ema is not None else self.recipe.generator
+        gen = self._sampling_generator()
         opts = ImageEvalOptions(metrics=t.eval_metrics, features=t.eval_features, n=t.eval_n,
                                 progress=self.progress)
         saved = rng_state()
