@@ -94,10 +94,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="feature rows per set")
     parser.add_argument("--dim", type=int, default=2048, help="feature width")
     parser.add_argument("--images", type=int, default=64, help="images for extractor timings")
+    parser.add_argument("--parts", default="extractors,metrics", help="what to time (comma-separated)")
     args = parser.parse_args()
     result = {"torch": torch.__version__, "threads": torch.get_num_threads(),
               "machine": platform.processor() or platform.machine(), "n": args.n, "dim": args.dim}
-    result.update(bench_extractors(args.images))
+    if "extractors" in args.parts:
+        result.update(bench_extractors(args.images))
+    if "metrics" not in args.parts:
+        print(json.dumps(result))
+        return
     rng = np.random.default_rng(1)
     real = np.abs(rng.normal(size=(args.n, args.dim)))
     fake = np.abs(rng.normal(size=(args.n, args.dim)) * 1.1 + 0.05)
