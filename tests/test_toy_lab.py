@@ -73,6 +73,24 @@ def test_compare_writes_tables_and_figure(capsys, tmp_path):
     assert "seed = 1\n" in (out / "gan-grid25" / "seed-1" / "config.toml").read_text()
 
 
-def test_compare_and_eval_refuse_image_presets(capsys, tmp_path):
-    assert main(["compare", "dcgan-fashion-mnist", "--out", str(tmp_path)]) == 2
-    assert "measures 2-D toy presets" in capsys.readouterr().err
+def test_compare_refuses_toy_and_image_presets_together(capsys, tmp_path):
+    assert main(["compare", "gan-ring8", "dcgan-fashion-mnist", "--out", str(tmp_path)]) == 2
+    assert "either 2-D toy presets or image presets" in capsys.readouterr().err
+
+
+def test_compare_of_image_presets_tabulates_eval_metrics(capsys, tmp_path, idx_dir):
+    tiny = ["model.g_width=8", "model.d_width=8", "model.latent_dim=8", "train.batch_size=16",
+            "train.steps=2", "train.tensorboard=false", "train.grid_size=10", "data.image_size=28",
+            "data.labels_per_class=2", f'data.root="{idx_dir}"']
+    argv = ["compare", "acgan-fashion-mnist", "ssgan-fashion-mnist-100", "--seeds", "1",
+            "--out", str(tmp_path / "cmp"), "--n", "20"]
+    for item in tiny:
+        argv += ["--set", item]
+    assert main(argv) == 0, capsys.readouterr().err
+    summary = (tmp_path / "cmp" / "summary.md").read_text()
+    assert "class accuracy" in summary and "supervised-only accuracy" in summary
+    with open(tmp_path / "cmp" / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["class_accuracy"] and rows[1]["accuracy"] and not rows[1]["class_accuracy"]
+    assert float(rows[0]["seconds"]) > 0
+    assert (tmp_path / "cmp" / "comparison.png").stat().st_size > 1000

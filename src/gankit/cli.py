@@ -108,16 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator")
 
     comp = sub.add_parser("compare", help="train presets over seeds and tabulate them",
-                          description="Train each toy preset for K seeds (runs under "
-                          "DIR/PRESET/seed-K; finished runs are reused) and write "
+                          description="Train each preset for K seeds (runs under "
+                          "DIR/PRESET/seed-K; finished runs are reused, interrupted ones "
+                          "resumed), measure every run (toy presets: mode coverage; image "
+                          "presets: gankit eval's FID, KID, precision/recall, class accuracy of "
+                          "conditional runs, test accuracy of semi-supervised runs) and write "
                           "summary.md, summary.csv (mean ± std), results.csv and "
-                          "comparison.png (the samples of every run). Training seconds count "
-                          "this call only: 0 for a run finished by an earlier call.")
+                          "comparison.png (the samples of every run). Seconds are each run's "
+                          "training time over all the calls that trained it.")
     comp.add_argument("presets", nargs="+", metavar="PRESET")
     comp.add_argument("--seeds", type=int, default=3, help="seeds per preset (default 3)")
     comp.add_argument("--out", required=True, metavar="DIR")
     comp.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                       help="override applied to every preset (repeatable)")
+    comp.add_argument("--n", type=int, default=10_000,
+                      help="image presets: samples per evaluation (default 10000)")
 
     sub.add_parser("presets", help="list the presets with a line on each")
 
@@ -315,7 +320,9 @@ def _cmd_compare(args: argparse.Namespace) -> None:
 
     if args.seeds < 1:
         raise GankitError(f"--seeds must be positive, got {args.seeds}")
-    compare(args.presets, args.seeds, args.out, args.set)
+    if args.n < 2:
+        raise GankitError(f"--n must be at least 2, got {args.n}")
+    compare(args.presets, args.seeds, args.out, args.set, eval_n=args.n)
     print((Path(args.out) / "summary.md").read_text(), end="")
     print(f"tables and comparison.png in {args.out}")
 

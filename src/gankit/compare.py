@@ -1,4 +1,9 @@
-"""`gankit compare`: train several presets over several seeds and tabulate mode coverage."""
+"""`gankit compare`: train several presets over several seeds and tabulate their metrics.
+
+Toy presets are measured by mode coverage (PacGAN protocol); image presets by `gankit
+eval` (FID, KID, precision/recall and, for conditional runs, class accuracy; for
+semi-supervised runs, the test accuracy of the classifier and of its supervised baseline).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,18 @@ import numpy as np
 
 from gankit.data.toy import TOY_MIXTURES, sample_mixture
 from gankit.errors import GankitError
-from gankit.evaluate import evaluate_toy
+from gankit.evaluate import ImageEvalOptions, evaluate_run, evaluate_toy
 from gankit.presets import load_preset
 from gankit.runs import CONFIG_FILE, load_generator, load_run_config
 from gankit.train import train
+from gankit.train.checkpoint import latest_checkpoint, load_state
 
-COLUMNS = ("modes", "high_quality", "reverse_kl", "seconds")
+TOY_COLUMNS = ("modes", "high_quality", "reverse_kl", "seconds")
+# image metrics: key in eval results, table header, scale for display
+IMAGE_COLUMNS = (("fid", "FID", 1.0), ("kid_mean", "KID", 1.0), ("precision", "precision", 1.0),
+                 ("recall", "recall", 1.0), ("class_accuracy", "class accuracy", 1.0),
+                 ("accuracy", "SSL test accuracy", 1.0),
+                 ("baseline_accuracy", "supervised-only accuracy", 1.0))
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -26,17 +37,23 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return float(array.mean()), float(array.std())
 
 
+def _training_seconds(run_dir: Path, this_call: float) -> float:
+    """Training time of the run over all calls (older checkpoints: this call's only)."""
+    state = load_state(latest_checkpoint(run_dir))
+    return float(state.get("train_seconds", this_call))
+
+
 def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list[str] = (),
-            log=print) -> list[dict]:
+            log=print, eval_n: int = 10_000) -> list[dict]:
     """Train every preset for seeds 0..seeds-1 under out_dir/PRESET/seed-K (finished runs are
-    reused, interrupted ones resumed), then write results.csv, summary.csv, summary.md and
-    comparison.png. Returns one row per run."""
+    reused, interrupted ones resumed), measure each, then write results.csv, summary.csv,
+    summary.md and comparison.png. Returns one row per run."""
     out_dir = Path(out_dir)
     configs = {name: load_preset(name, overrides) for name in presets}
-    for name, cfg in configs.items():
-        if cfg.data.dataset not in TOY_MIXTURES:
-            raise GankitError(f"gankit compare measures 2-D toy presets; {name} trains on "
-                              f"{cfg.data.dataset}")
+    kinds = {cfg.data.dataset in TOY_MIXTURES for cfg in configs.values()}
+    if len(kinds) > 1:
+        raise GankitError("gankit compare takes either 2-D toy presets or image presets, not both")
+    toy = kinds == {True}
     rows = []
     for name in presets:
         for seed in range(seeds):
@@ -46,35 +63,59 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                    else load_preset(name, [*overrides, f"train.seed={seed}"]))
             log(f"== {name}, seed {seed}")
             result = train(cfg, run_dir, resume=resume, progress=False, log=lambda *_: None)
-            report, points = evaluate_toy(load_generator(run_dir), cfg.data.dataset)
-            log(f"   {report.line()} in {result.seconds:.0f} s")
-            rows.append({"preset": name, "seed": seed, "modes": report.modes,
-                         "total_modes": report.total_modes, "high_quality": report.high_quality,
-                         "reverse_kl": report.reverse_kl, "seconds": result.seconds,
-                         "points": points, "mixture": cfg.data.dataset})
-    _write_tables(rows, presets, out_dir)
+            row = {"preset": name, "seed": seed,
+                   "seconds": _training_seconds(run_dir, result.seconds)}
+            if toy:
+                report, points = evaluate_toy(load_generator(run_dir), cfg.data.dataset)
+                log(f"   {report.line()} in {row['seconds']:.0f} s")
+                row.update(modes=report.modes, total_modes=report.total_modes,
+                           high_quality=report.high_quality, reverse_kl=report.reverse_kl,
+                           points=points, mixture=cfg.data.dataset)
+            else:
+                opts = ImageEvalOptions(metrics=["fid", "kid", "pr"], n=eval_n)
+                measured = evaluate_run(run_dir, eval_n, 0, opts)
+                row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
+                row["picture"] = _last_sample_grid(run_dir)
+                log("   " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row)
+                    + f" in {row['seconds']:.0f} s")
+            rows.append(row)
+    if toy:
+        _write_toy_tables(rows, presets, out_dir)
+    else:
+        _write_image_tables(rows, presets, out_dir)
     _plot(rows, presets, seeds, out_dir)
     return rows
 
 
-def _write_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fields = ["preset", "seed", "modes", "total_modes", "high_quality", "reverse_kl", "seconds"]
-    with open(out_dir / "results.csv", "w", newline="") as handle:
+def _last_sample_grid(run_dir: Path) -> np.ndarray | None:
+    from PIL import Image
+
+    grids = sorted((run_dir / "samples").glob("step-*.png"))
+    return np.asarray(Image.open(grids[-1])) if grids else None
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
+    with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _write_toy_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_csv(out_dir / "results.csv",
+               ["preset", "seed", "modes", "total_modes", "high_quality", "reverse_kl", "seconds"], rows)
     summary = []
     for name in presets:
         mine = [r for r in rows if r["preset"] == name]
-        stats = {c: _mean_std([float(r[c]) for r in mine]) for c in COLUMNS}
+        stats = {c: _mean_std([float(r[c]) for r in mine]) for c in TOY_COLUMNS}
         summary.append((name, len(mine), mine[0]["total_modes"], stats))
     with open(out_dir / "summary.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["preset", "seeds", "total_modes"]
-                        + [f"{c}_{s}" for c in COLUMNS for s in ("mean", "std")])
+                        + [f"{c}_{s}" for c in TOY_COLUMNS for s in ("mean", "std")])
         for name, n, total, stats in summary:
-            writer.writerow([name, n, total] + [f"{v:.6g}" for c in COLUMNS for v in stats[c]])
+            writer.writerow([name, n, total] + [f"{v:.6g}" for c in TOY_COLUMNS for v in stats[c]])
     lines = ["| preset | seeds | modes | high quality | reverse KL | seconds / run |",
              "|---|---|---|---|---|---|"]
     for name, n, total, s in summary:
@@ -86,27 +127,62 @@ def _write_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
     (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
 
 
+def _write_image_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keys = [(k, label) for k, label, _ in IMAGE_COLUMNS if any(k in r for r in rows)]
+    _write_csv(out_dir / "results.csv", ["preset", "seed", *[k for k, _ in keys], "seconds"], rows)
+    header = ["preset", "seeds", *[label for _, label in keys], "seconds / run"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    csv_rows = []
+    for name in presets:
+        mine = [r for r in rows if r["preset"] == name]
+        cells, numbers = [name, str(len(mine))], {"preset": name, "seeds": len(mine)}
+        for key, _ in [*keys, ("seconds", "")]:
+            values = [float(r[key]) for r in mine if key in r]
+            if not values:
+                cells.append("")
+                continue
+            mean, std = _mean_std(values)
+            numbers[f"{key}_mean"], numbers[f"{key}_std"] = mean, std
+            cells.append(f"{mean:.0f}" if key == "seconds" else f"{mean:.4g} ± {std:.2g}")
+        lines.append("| " + " | ".join(cells) + " |")
+        csv_rows.append(numbers)
+    fields = ["preset", "seeds"] + [f"{k}_{s}" for k, _ in [*keys, ("seconds", "")] for s in ("mean", "std")]
+    _write_csv(out_dir / "summary.csv", fields, csv_rows)
+    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+
+
 def _plot(rows: list[dict], presets: list[str], seeds: int, out_dir: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(presets), seeds, figsize=(2.6 * seeds, 2.6 * len(presets)),
+    size = 2.6 if "points" in rows[0] else 3.2
+    fig, axes = plt.subplots(len(presets), seeds, figsize=(size * seeds, size * len(presets)),
                              squeeze=False, dpi=90)
     for row in rows:
         ax = axes[presets.index(row["preset"])][row["seed"]]
-        data = sample_mixture(row["mixture"], 2000, seed=1234).numpy()
-        ax.scatter(data[:, 0], data[:, 1], s=1, c="lightgray")
-        pts = row["points"].numpy()
-        ax.scatter(pts[:, 0], pts[:, 1], s=1, c="tab:blue", alpha=0.5)
-        ax.set_title(f"{row['preset']} s{row['seed']}\n{row['modes']}/{row['total_modes']} "
-                     f"modes, {100 * row['high_quality']:.0f}% HQ", fontsize=7)
         ax.set_xticks([])
         ax.set_yticks([])
-        lim = 1.5 if row["mixture"] == "ring8" else 5.5
-        ax.set_xlim(-lim, lim)
-        ax.set_ylim(-lim, lim)
+        if "points" in row:
+            _scatter(ax, row)
+        elif row.get("picture") is not None:
+            picture = row["picture"]
+            ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+            ax.set_title(f"{row['preset']} s{row['seed']}", fontsize=7)
     fig.tight_layout()
     fig.savefig(out_dir / "comparison.png")
     plt.close(fig)
+
+
+def _scatter(ax, row: dict) -> None:
+    data = sample_mixture(row["mixture"], 2000, seed=1234).numpy()
+    ax.scatter(data[:, 0], data[:, 1], s=1, c="lightgray")
+    pts = row["points"].numpy()
+    ax.scatter(pts[:, 0], pts[:, 1], s=1, c="tab:blue", alpha=0.5)
+    ax.set_title(f"{row['preset']} s{row['seed']}\n{row['modes']}/{row['total_modes']} "
+                 f"modes, {100 * row['high_quality']:.0f}% HQ", fontsize=7)
+    lim = 1.5 if row["mixture"] == "ring8" else 5.5
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)

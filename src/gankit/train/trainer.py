@@ -72,6 +72,8 @@ class Trainer:
         self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers)
         self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
         self.step = 0
+        self.seconds_before = 0.0  # training time of earlier calls (resumed runs)
+        self.started = time.perf_counter()
         if resume:
             self._restore()
         else:
@@ -101,6 +103,7 @@ class Trainer:
         self.recipe.load_extra_state(state.get("recipe", {}))
         set_rng_state(state["rng"])
         self.step = int(state["step"])
+        self.seconds_before = float(state.get("train_seconds", 0.0))
 
     def _sampling_generator(self) -> torch.nn.Module:
         """The EMA generator (batch-norm statistics recalibrated) when there is one, else G."""
@@ -114,6 +117,7 @@ class Trainer:
             "rng": rng_state(),
             "recipe": self.recipe.extra_state(),
             "gankit_version": __version__,
+            "train_seconds": self.seconds_before + time.perf_counter() - self.started,
         }
         return save_checkpoint(self.run_dir, self.step, self._nets_to_save(), state,
                                self.cfg.train.keep_checkpoints)
@@ -145,6 +149,7 @@ class Trainer:
                    disable=not self.progress)
         sums: dict[str, torch.Tensor] = {}
         count, start = 0, time.perf_counter()
+        self.started = start
         window_start, window_step = start, self.step
         first_step = self.step
         try:
