@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import gankit
 from gankit.cli import main
 from gankit.config import config_from_dict
 from gankit.data.labelled import labelled_subset
@@ -108,10 +109,10 @@ def test_labelled_images_come_from_the_training_split_only(idx_dir, tmp_path):
     assert not any(train_images[i].tobytes() in test_set for i in idx)
 
 
-def _train(preset, run, idx_dir, steps, *overrides):
+def _train(preset, run, idx_dir, steps, *overrides, flags=()):
     """Train a tiny version of `preset` through the CLI."""
     argv = ["train", "--preset", preset, "--out", str(run), "--no-progress",
-            "--data-dir", str(idx_dir), "--steps", str(steps)]
+            "--data-dir", str(idx_dir), "--steps", str(steps), *flags]
     for item in (*TINY, *overrides):
         argv += ["--set", item]
     assert main(argv) == 0
@@ -154,10 +155,9 @@ def test_class_option_on_an_unconditional_run_is_refused(capsys, tmp_path, idx_d
 
 
 def test_ssgan_run_trains_evaluates_and_gives_its_classifiers(capsys, tmp_path, idx_dir):
-    import gankit
-
-    run = _train("ssgan-fashion-mnist-100", tmp_path / "ssl", idx_dir, 3, "data.labels_per_class=2")
+    run = _train("ssgan-fashion-mnist-100", tmp_path / "ssl", idx_dir, 3, flags=["--labels-per-class", "2"])
     assert "semi-supervised GAN" in capsys.readouterr().out
+    assert "labels_per_class = 2\n" in (run / "config.toml").read_text()
     assert main(["eval", str(run)]) == 0
     printed = capsys.readouterr().out
     assert "supervised only" in printed
@@ -208,3 +208,25 @@ def test_ssgan_resume_is_exact(tmp_path, idx_dir):
 def test_conditional_config_mistakes_fail_before_training(values, message):
     with pytest.raises(GankitError, match=message):
         config_from_dict(values)
+
+
+def test_too_many_labels_per_class_is_one_line(capsys, tmp_path, idx_dir):
+    argv = ["train", "--preset", "ssgan-fashion-mnist-100", "--out", str(tmp_path / "r"),
+            "--data-dir", str(idx_dir), "--labels-per-class", "500", "--steps", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "data.labels_per_class = 500, but class" in err and err.count("\n") == 1
+
+
+def test_label_concatenation_works_with_mlp_nets(tmp_path, idx_dir):
+    from gankit.train import train
+
+    cfg = config_from_dict({"recipe": "cgan", "data": {"root": str(idx_dir), "image_size": 28},
+                            "model": {"arch": "mlp", "latent_dim": 8, "g_hidden": [16],
+                                      "d_hidden": [16]},
+                            "train": {"steps": 2, "batch_size": 16, "tensorboard": False,
+                                      "grid_size": 10}})
+    assert train(cfg, tmp_path / "mlp", progress=False, log=lambda *_: None).step == 2
+    gen = gankit.load_generator(tmp_path / "mlp")
+    with torch.no_grad():
+        assert gen(torch.zeros(2, 8), torch.tensor([1, 2])).shape == (2, 1, 28, 28)

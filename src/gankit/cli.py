@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="random seed for init, data order and noise")
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train")
     train.add_argument("--data-dir", metavar="DIR", help="read the dataset from DIR")
+    train.add_argument("--labels-per-class", type=int, metavar="N",
+                       help="semi-supervised presets: labelled training images per class "
+                       "(a fixed, balanced subset drawn with the seed)")
     train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                        help="override any config value (repeatable), e.g. optim.lr_g=1e-4")
     train.add_argument("--no-progress", action="store_true",
@@ -149,7 +152,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
     if args.resume:
         run_dir = require_run(args.resume)
         fixed = {"--out": args.out, "--batch-size": args.batch_size, "--seed": args.seed,
-                 "--data-dir": args.data_dir, "--set": args.set or None}
+                 "--data-dir": args.data_dir, "--labels-per-class": args.labels_per_class,
+                 "--set": args.set or None}
         given = [flag for flag, value in fixed.items() if value is not None]
         if given:
             raise GankitError(f"{given[0]} cannot change when resuming (only --steps, --device)")
@@ -170,7 +174,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
                               f"--resume {run_dir} or choose another --out")
         overrides = list(args.set)
         for key, value in (("train.steps", args.steps), ("train.batch_size", args.batch_size),
-                           ("train.seed", args.seed)):
+                           ("train.seed", args.seed), ("data.labels_per_class", args.labels_per_class)):
             if value is not None:
                 overrides.append(f"{key}={value}")
         if args.device:
