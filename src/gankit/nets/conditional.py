@@ -102,20 +102,25 @@ def _feature_width(body: nn.Module, image_shape: tuple[int, int, int]) -> int:
 
 
 class ProjectionDiscriminator(nn.Module):
-    """D(x, y) = ψ(φ(x)) + ⟨embed(y), φ(x)⟩ with φ the DCGAN convolutions, summed over space."""
+    """D(x, y) = ψ(φ(x)) + ⟨embed(y), φ(x)⟩. φ: the DCGAN convolutions, then one convolution
+    over the whole remaining map (as the DCGAN head) to 2·C features. The paper sums a deep
+    ResNet's features over space; after only two DCGAN layers a spatial sum would leave φ a
+    bag of 10-pixel patches that cannot judge an image's shape (measured: samples ignored
+    their class), so φ keeps a global view instead."""
 
     def __init__(self, image_shape: tuple[int, int, int], num_classes: int, width: int = 64,
                  norm: str = "none") -> None:
         super().__init__()
         self.body = DCGANDiscriminator(image_shape, width, norm).features
-        channels = self.body(torch.zeros(2, *image_shape)).shape[1]
-        self.linear = nn.Linear(channels, 1)
-        self.embed = nn.Embedding(num_classes, channels)
+        channels, size = self.body(torch.zeros(2, *image_shape)).shape[1:3]
+        self.global_conv = nn.Conv2d(channels, 2 * channels, size)
+        self.linear = nn.Linear(2 * channels, 1)
+        self.embed = nn.Embedding(num_classes, 2 * channels)
         nn.init.normal_(self.embed.weight, 0.0, 0.02)
 
     def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """φ(x): the convolutional features summed over positions."""
-        return self.body(x).sum(dim=(2, 3))
+        """φ(x): one feature vector per image."""
+        return F.leaky_relu(self.global_conv(self.body(x)), 0.2).flatten(1)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         phi = self.features(x)
