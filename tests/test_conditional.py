@@ -44,11 +44,13 @@ def test_labels_change_the_sample_for_the_same_z(conditioning):
     torch.testing.assert_close(out, again)
 
 
-def test_conditional_batch_norm_starts_as_plain_batch_norm():
+def test_conditional_batch_norm_is_batch_norm_with_a_gain_and_bias_per_class():
     gen = CBNGenerator(8, 10, (1, 28, 28), width=8)
     norm = gen.norms[0]
-    x = torch.randn(6, norm.norm.num_features, 3, 3)
-    torch.testing.assert_close(norm(x, torch.arange(6)), F.batch_norm(x, None, None, training=True))
+    x, y = torch.randn(6, norm.norm.num_features, 3, 3), torch.tensor([0, 1, 1, 4, 9, 0])
+    expected = (F.batch_norm(x, None, None, training=True) * norm.gain.weight[y][:, :, None, None]
+                + norm.bias.weight[y][:, :, None, None])
+    torch.testing.assert_close(norm(x, y), expected)
 
 
 def test_projection_term_is_the_inner_product_of_embedding_and_features():
