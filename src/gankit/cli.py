@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--resume", metavar="RUN", help="continue the run in RUN")
     train.add_argument("--out", metavar="RUN", help="new run directory (with --preset)")
     train.add_argument("--steps", type=int, help="total training steps (also on --resume)")
-    train.add_argument("--batch-size", type=int, help="images per batch")
+    train.add_argument("--batch-size", type=int,
+                       help="images per step over all processes (torchrun splits it)")
     train.add_argument("--seed", type=int, help="random seed for init, data order and noise")
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train")
     train.add_argument("--data-dir", metavar="DIR", help="read the dataset from DIR")
@@ -43,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
                        "(a fixed, balanced subset drawn with the seed)")
     train.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                        help="override any config value (repeatable), e.g. optim.lr_g=1e-4")
+    train.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
+                       help="autocast precision (auto: bf16 on GPUs that have it, else fp32; "
+                       "fp16 needs CUDA)")
+    train.add_argument("--compile", choices=["auto", "true", "false"],
+                       help="torch.compile G and D (auto: off; pays on long GPU runs)")
     train.add_argument("--no-progress", action="store_true",
                        help="print a line per log step instead of a progress bar")
 
@@ -161,10 +167,13 @@ def _cmd_train(args: argparse.Namespace) -> None:
         done = _completed_steps(run_dir)
         if args.steps is not None and args.steps < done:
             raise GankitError(f"--steps {args.steps} is below the {done} steps {run_dir} has done")
-        if args.steps is not None or args.device is not None:
+        if any(v is not None for v in (args.steps, args.device, args.precision, args.compile)):
             cfg.train.steps = args.steps or cfg.train.steps
             cfg.train.device = args.device or cfg.train.device
-            write_config(run_dir, cfg, "resumed with new steps/device")
+            cfg.train.precision = args.precision or cfg.train.precision
+            cfg.train.compile = args.compile or cfg.train.compile
+            if _world(cfg).is_main:
+                write_config(run_dir, cfg, "resumed with new steps/device/precision/compile")
     else:
         if not args.out:
             raise GankitError("--out RUN is needed with --preset (the new run directory)")
@@ -177,16 +186,34 @@ def _cmd_train(args: argparse.Namespace) -> None:
                            ("train.seed", args.seed), ("data.labels_per_class", args.labels_per_class)):
             if value is not None:
                 overrides.append(f"{key}={value}")
-        if args.device:
-            overrides.append(f'train.device="{args.device}"')
+        for key, value in (("train.device", args.device), ("train.precision", args.precision),
+                           ("train.compile", args.compile)):
+            if value:
+                overrides.append(f'{key}="{value}"')
         if args.data_dir:
             overrides.append(f'data.root="{args.data_dir}"')
         cfg = load_preset(args.preset, overrides)
+        _world(cfg)
+    from gankit.runtime.distributed import barrier
+
+    barrier()  # under torchrun: every rank has checked the run directory before rank 0 writes
     progress = False if args.no_progress else None
     result = train(cfg, run_dir, resume=bool(args.resume), progress=progress)
-    print(f"{run_dir}: step {result.step} ({result.seconds:.0f} s, "
-          f"{result.images_per_second:.0f} img/s); samples in {run_dir}/samples, "
-          f"losses in {run_dir}/losses.png")
+    if _world(cfg).is_main:
+        print(f"{run_dir}: step {result.step} ({result.seconds:.0f} s, "
+              f"{result.images_per_second:.0f} img/s); samples in {run_dir}/samples, "
+              f"losses in {run_dir}/losses.png")
+
+
+def _world(cfg):
+    """Join torchrun's process group, when torchrun started this process."""
+    import torch
+
+    from gankit.runtime.distributed import init_world
+
+    t = cfg.train
+    cuda = t.device == "cuda" or (t.device == "auto" and torch.cuda.is_available())
+    return init_world(t.backend, "cuda" if cuda else "cpu")
 
 
 def _cmd_sample(args: argparse.Namespace) -> None:
@@ -368,4 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if "gankit.runtime.distributed" in sys.modules:  # a torchrun process group was joined
+            sys.modules["gankit.runtime.distributed"].close_world()
     return 0

@@ -102,6 +102,11 @@ class TrainConfig:
     eval_n: int = 2000  # samples per in-training evaluation
     eval_metrics: list[str] = field(default_factory=lambda: ["fid"])  # fid, kid, is, pr, dc
     eval_features: str = "auto"  # auto (fmnist for Fashion-MNIST, else inception) | inception | fmnist
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (autocast; fp16 with a grad scaler, CUDA only)
+    channels_last: str = "auto"  # auto | true | false: NHWC memory layout for the conv nets
+    compile: str = "auto"  # auto | true | false: torch.compile G and D
+    backend: str = "auto"  # torchrun: auto (nccl on CUDA, gloo on CPU) | gloo | nccl
+    sync_batchnorm: bool = False  # torchrun on CUDA: batch statistics over every rank
 
 
 @dataclass
@@ -129,6 +134,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "optim.name": ("adam", "rmsprop"),
     "train.device": ("auto", "cpu", "cuda"),
     "train.eval_features": ("auto", "inception", "fmnist"),
+    "train.precision": ("auto", "fp32", "bf16", "fp16"),
+    "train.channels_last": ("auto", "true", "false"),
+    "train.compile": ("auto", "true", "false"),
+    "train.backend": ("auto", "gloo", "nccl"),
 }
 
 POSITIVE = {
@@ -171,6 +180,8 @@ def _check_type(where: str, value: Any, hint: Any) -> Any:
             raise GankitError(f"{where}: expected a number, got {value!r}")
         return float(value)
     if hint is str:
+        if isinstance(value, bool):  # switches with an "auto" setting: true/false as text
+            return "true" if value else "false"
         if not isinstance(value, str):
             raise GankitError(f"{where}: expected a string, got {value!r}")
         return value

@@ -16,6 +16,7 @@ from gankit.config import DataConfig
 from gankit.data.toy import TOY_MIXTURES
 from gankit.errors import GankitError
 from gankit.metrics import ToyModeReport, toy_mode_report
+from gankit.runtime.distributed import current_world, gather_rows, shard
 from gankit.sampling import generate, grid_labels, latents
 
 TOY_EVAL_SAMPLES = 2500  # the PacGAN protocol
@@ -92,12 +93,14 @@ def _subset(total: int, n: int, seed: int) -> np.ndarray:
 
 
 def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOptions) -> dict[str, Any]:
-    """Image metrics of `opts.n` seeded samples of `generator` against the reference split."""
+    """Image metrics of `opts.n` seeded samples of `generator` against the reference split.
+    Under torchrun every rank embeds its share of the samples and rank 0 gets the result
+    (the same as one process would); other ranks get {}."""
     from gankit import __version__
     from gankit.images import to_uint8
+    from gankit.metrics.extractors import Features
     from gankit.metrics.reference import import_statistics, reference_features
     from gankit.metrics.suite import METRICS, compute, parse_metrics
-
     if opts.n < 2:
         raise GankitError(f"--n must be at least 2 for image metrics, got {opts.n}")
     extract = make_extractor(opts, data.dataset)
@@ -105,8 +108,15 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
         m for m in METRICS if m != "is" or extract.has_logits]
     labels = grid_labels(generator, opts.n)  # conditional: every class equally often
     z = latents(opts.n, generator.latent_dim, opts.seed)
-    fake_images = to_uint8(generate(generator, z, labels=labels))
-    fake = extract.extract(fake_images, opts.batch_size, opts.progress)
+    world = current_world()  # under torchrun each rank makes and embeds its share
+    part = shard(opts.n, world)
+    fake_images = to_uint8(generate(generator, z[part], labels=None if labels is None else labels[part]))
+    fake = extract.extract(fake_images, opts.batch_size, opts.progress and world.is_main)
+    if world.distributed:
+        fake = Features(gather_rows(fake.features),
+                        None if fake.logits is None else gather_rows(fake.logits))
+        if not world.is_main:
+            return {}
     real, real_stats, reference = None, None, opts.ref_stats
     if opts.ref_stats:
         real_stats = import_statistics(opts.ref_stats, extract.dim)
@@ -141,6 +151,8 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
         opts = image_opts or ImageEvalOptions()
         opts = dataclasses.replace(opts, n=n or opts.n, seed=seed)
         result = evaluate_generator(generator, cfg.data, opts)
+    if not current_world().is_main:
+        return {}
     record(Path(run_dir), step, result)
     return {"step": step, **result}
 

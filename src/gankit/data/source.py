@@ -81,12 +81,21 @@ def build_source(cfg: DataConfig, seed: int = 0) -> Source:
 class BatchStream:
     """Batches in a fixed order derived from (seed, draw index): draw k is the same batch
     whether the run got there in one go or after a resume. Each epoch is a fresh
-    permutation of the data; the last partial batch of an epoch is dropped."""
+    permutation of the data; the last partial batch of an epoch is dropped.
 
-    def __init__(self, source: Source, batch_size: int, seed: int, num_workers: int = 0) -> None:
-        self.source, self.batch_size, self.seed = source, batch_size, seed
-        self.num_workers = num_workers
-        self.batches_per_epoch = len(source) // batch_size
+    `batch_size` is the batch over all ranks. Under torchrun each rank takes its share
+    through PyTorch's DistributedSampler (set to the epoch, so shuffling changes per epoch),
+    and the ranks' shares of draw k together are exactly the batch a single process draws."""
+
+    def __init__(self, source: Source, batch_size: int, seed: int, num_workers: int = 0,
+                 rank: int = 0, world_size: int = 1, pin_memory: bool = False) -> None:
+        self.source, self.seed = source, seed
+        self.num_workers, self.pin_memory = num_workers, pin_memory
+        self.rank_batch = batch_size // world_size
+        self.sampler = torch.utils.data.DistributedSampler(
+            range(len(source)), num_replicas=world_size, rank=rank, shuffle=True,
+            seed=seed * 1_000_003, drop_last=True)
+        self.batches_per_epoch = len(source) // (self.rank_batch * world_size)
         if self.batches_per_epoch == 0:
             raise GankitError(
                 f"{source.name} has {len(source)} samples, fewer than the batch size {batch_size}"
@@ -94,12 +103,12 @@ class BatchStream:
         self._epoch, self._perm = -1, torch.empty(0, dtype=torch.long)
 
     def indices(self, draw: int) -> torch.Tensor:
-        """Dataset indices of the `draw`-th batch."""
+        """Dataset indices of this rank's part of the `draw`-th batch."""
         epoch, position = divmod(draw, self.batches_per_epoch)
         if epoch != self._epoch:
-            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._epoch, self._perm = epoch, torch.randperm(len(self.source), generator=gen)
-        return self._perm[position * self.batch_size : (position + 1) * self.batch_size]
+            self.sampler.set_epoch(epoch)
+            self._epoch, self._perm = epoch, torch.tensor(list(self.sampler), dtype=torch.long)
+        return self._perm[position * self.rank_batch : (position + 1) * self.rank_batch]
 
     def iterate(self, start_draw: int = 0, with_labels: bool = False) -> Iterator:
         """Batches from draw `start_draw` on, forever: images, or (images, labels) pairs."""
@@ -117,6 +126,7 @@ class BatchStream:
                 self.source.dataset,
                 batch_sampler=_DrawSampler(self, start_draw),
                 num_workers=self.num_workers,
+                pin_memory=self.pin_memory,
             )
             yield from loader
 

@@ -76,13 +76,21 @@ ADVERSARIAL_LOSSES = {
 CROSS_ENTROPY_LOSSES = ("minimax", "nonsaturating")
 
 
+def _float32(loss: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """`loss` of float32 logits, whatever precision the nets ran in (bf16/fp16 autocast)."""
+    def wrapped(*logits: torch.Tensor) -> torch.Tensor:
+        return loss(*(t.float() for t in logits))
+    return wrapped
+
+
 def adversarial_loss(name: str, real_target: float = 1.0) -> AdversarialLoss:
-    """The named loss pair; `real_target` < 1 (one-sided label smoothing) needs a BCE loss."""
+    """The named loss pair, computed in float32; `real_target` < 1 (one-sided label
+    smoothing) needs a BCE loss."""
     if name not in ADVERSARIAL_LOSSES:
         raise GankitError(f"unknown loss '{name}'; choose from {', '.join(ADVERSARIAL_LOSSES)}")
     loss = ADVERSARIAL_LOSSES[name]
-    if real_target == 1.0:
-        return loss
-    if name not in CROSS_ENTROPY_LOSSES:
-        raise GankitError(f"objective.label_smoothing applies to minimax/nonsaturating, not {name}")
-    return AdversarialLoss(partial(d_loss_minimax, real_target=real_target), loss.generator)
+    if real_target != 1.0:
+        if name not in CROSS_ENTROPY_LOSSES:
+            raise GankitError(f"objective.label_smoothing applies to minimax/nonsaturating, not {name}")
+        loss = AdversarialLoss(partial(d_loss_minimax, real_target=real_target), loss.generator)
+    return AdversarialLoss(_float32(loss.discriminator), _float32(loss.generator))

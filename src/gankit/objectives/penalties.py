@@ -8,20 +8,33 @@ import torch
 from torch import nn
 
 
+def input_gradient(critic: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                   grad_scale: torch.Tensor | float = 1.0) -> torch.Tensor:
+    """∇ₓ Σ D(x) in float32, kept in the graph (create_graph) so a penalty on it trains D,
+    taken outside autocast. Under fp16 the output is scaled by `grad_scale` before the inner
+    backward (so small gradients do not underflow) and the result divided by it again."""
+    out = critic(x).float().sum()
+    with torch.autocast(x.device.type, enabled=False):  # backward passes run outside autocast
+        (grad,) = torch.autograd.grad(out * grad_scale, x, create_graph=True)
+        return grad.float() / grad_scale
+
+
 def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
-                     fake: torch.Tensor, target: float = 1.0) -> torch.Tensor:
+                     fake: torch.Tensor, target: float = 1.0,
+                     grad_scale: torch.Tensor | float = 1.0) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(‖∇D(x̂)‖₂ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0,1]
     per sample. Built with create_graph so the penalty trains D (double backward)."""
     eps = torch.rand(real.shape[0], *([1] * (real.ndim - 1)), device=real.device, dtype=real.dtype)
     mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    grad = input_gradient(critic, mixed, grad_scale)
     return ((grad.flatten(1).norm(2, dim=1) - target) ** 2).mean()
 
 
-def r1_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
+def r1_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+               grad_scale: torch.Tensor | float = 1.0) -> torch.Tensor:
     """R1 (Mescheder et al. 2018): ½E[‖∇D(x)‖²] on real data (multiply by γ)."""
     real = real.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
+    grad = input_gradient(critic, real, grad_scale)
     return 0.5 * grad.flatten(1).pow(2).sum(1).mean()
 
 

@@ -37,9 +37,10 @@ class ACGANRecipe(ConditionalGANRecipe):
             loss_cls = class_loss(cls_real, labels) + class_loss(cls_fake, fake_labels)
             loss_d = self.loss.discriminator(adv_real, adv_fake) + weight * loss_cls
             self._step("discriminator", loss_d)
-        adv_g, cls_g = disc(fake)
-        loss_g = self.loss.generator(adv_g) + weight * class_loss(cls_g, fake_labels)
-        self._step("generator", loss_g)
+        with self.frozen("discriminator"):
+            adv_g, cls_g = disc(fake)
+            loss_g = self.loss.generator(adv_g) + weight * class_loss(cls_g, fake_labels)
+            self._step("generator", loss_g)
         accuracy = (cls_real.argmax(1) == labels).float().mean()
         return {k: v.detach() for k, v in dict(
             loss_d=loss_d, loss_g=loss_g, loss_class=loss_cls, d_real=adv_real.mean(),

@@ -74,10 +74,7 @@ class GANRecipe(Recipe):
     def _step(self, name: str, loss: torch.Tensor) -> None:
         if name in self.history:
             loss = loss + self.obj.historical_averaging * self.history[name].penalty()
-        opt = self.optimizers[name]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self.update(name, loss)
         if name in self.history:
             self.history[name].update()
 
@@ -93,22 +90,24 @@ class GANRecipe(Recipe):
 
             real_logits, fake_logits = critic(real), critic(fake.detach())
             loss_d = self.loss.discriminator(real_logits, fake_logits)
+            scale = self.precision.grad_scale
             if self.obj.gradient_penalty > 0:
-                out["gp"] = gradient_penalty(critic, real, fake)
+                out["gp"] = gradient_penalty(critic, real, fake, grad_scale=scale)
                 loss_d = loss_d + self.obj.gradient_penalty * out["gp"]
             if self.obj.r1 > 0:
-                out["r1"] = r1_penalty(critic, real)
+                out["r1"] = r1_penalty(critic, real, grad_scale=scale)
                 loss_d = loss_d + self.obj.r1 * out["r1"]
             self._step("discriminator", loss_d)
             if self.obj.weight_clip > 0:
                 clip_weights(disc, self.obj.weight_clip)
         # G's step reuses the last fake batch: G has not changed since it was drawn.
-        if self.obj.feature_matching:
-            loss_g = feature_matching_loss(self.disc_features(real, labels),
-                                           self.disc_features(fake, labels))
-        else:
-            loss_g = self.loss.generator(critic(fake))
-        self._step("generator", loss_g)
+        with self.frozen("discriminator"):
+            if self.obj.feature_matching:
+                loss_g = feature_matching_loss(self.disc_features(real, labels),
+                                               self.disc_features(fake, labels))
+            else:
+                loss_g = self.loss.generator(critic(fake))
+            self._step("generator", loss_g)
         out.update(loss_d=loss_d, loss_g=loss_g, d_real=real_logits.mean(),
                    d_fake=fake_logits.mean())
         return {k: v.detach() for k, v in out.items()}

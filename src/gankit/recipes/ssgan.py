@@ -47,7 +47,9 @@ class SemiSupervisedGANRecipe(GANRecipe):
                               self.cfg.model.num_classes, seed)
         subset = Source(f"{source.name} labelled", source.kind, source.shape,
                         source.tensors[idx], source.labels[idx])
-        self.labelled = BatchStream(subset, min(self.cfg.train.batch_size, len(subset)), seed + 7)
+        size = min(self.cfg.train.batch_size, len(subset) // self.world.size * self.world.size)
+        self.labelled = BatchStream(subset, size, seed + 7, rank=self.world.rank,
+                                    world_size=self.world.size)
         self.labelled_indices = idx
 
     def _labelled_batch(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,8 +70,9 @@ class SemiSupervisedGANRecipe(GANRecipe):
             self._step("discriminator", loss_d)
             loss_baseline = F.cross_entropy(baseline(x_lab), y_lab)
             self._step("baseline", loss_baseline)
-        loss_g = feature_matching_loss(disc.features(real), disc.features(fake))
-        self._step("generator", loss_g)
+        with self.frozen("discriminator"):
+            loss_g = feature_matching_loss(disc.features(real), disc.features(fake))
+            self._step("generator", loss_g)
         return {k: v.detach() for k, v in dict(
             loss_d=loss_d, loss_sup=loss_sup, loss_unsup=loss_unsup, loss_g=loss_g,
             loss_baseline=loss_baseline).items()}

@@ -19,20 +19,25 @@ from gankit.evaluate import evaluate_toy, record
 from gankit.images import save_grid, save_scatter, to_uint8
 from gankit.recipes import build_recipe
 from gankit.runs import write_config
+from gankit.runtime.distributed import (
+    DistributedNet,
+    all_mean,
+    any_rank,
+    broadcast_buffers,
+    gather_objects,
+    init_world,
+    rank_seed,
+)
+from gankit.runtime.noise import LatentStream
+from gankit.runtime.precision import Precision
+from gankit.runtime.settings import resolve_runtime
 from gankit.sampling import generate, grid_labels, latents
 from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
 from gankit.train.ema import EMA
+from gankit.train.finite import FiniteWatch
 from gankit.train.metrics_log import MetricsLogger, plot_losses
 from gankit.train.rng import rng_state, seed_everything, set_rng_state
 from gankit.train.signals import StopRequests
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise GankitError("train.device: cuda requested but no CUDA device is available")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def linear_decay(step: int, total: int, start_fraction: float) -> float:
@@ -56,34 +61,63 @@ class Trainer:
 
     def __init__(self, cfg: RunConfig, run_dir: str | Path, resume: bool = False,
                  progress: bool | None = None, log=print) -> None:
-        self.cfg, self.run_dir, self.log = cfg, Path(run_dir), log
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.cfg, self.run_dir = cfg, Path(run_dir)
         t = cfg.train
-        self.device = resolve_device(t.device)
-        seed_everything(t.seed)
+        wants_cuda = t.device == "cuda" or (t.device == "auto" and torch.cuda.is_available())
+        self.world = init_world(t.backend, "cuda" if wants_cuda else "cpu")
+        self.runtime = resolve_runtime(cfg, self.world)
+        self.is_main = self.world.is_main  # only rank 0 writes files, logs and shows progress
+        self.log = log if self.is_main else _silent
+        self.progress = self.is_main and (sys.stderr.isatty() if progress is None else progress)
+        self.device = device = self.runtime.device
+        cuda = device.type == "cuda"
+        seed_everything(t.seed)  # the same nets on every rank
         self.source = build_source(cfg.data, t.seed)
-        self.recipe = build_recipe(cfg, self.source.shape).to(self.device)
+        if cuda and self.source.tensors is not None:  # in-memory datasets live on the GPU
+            self.source.tensors = self.source.tensors.to(device)
+            if self.source.labels is not None:
+                self.source.labels = self.source.labels.to(device)
+        self.recipe = build_recipe(cfg, self.source.shape)
+        self.recipe.world = self.world
+        self.recipe.precision = Precision(self.runtime.precision, device)
+        self.recipe.noise = LatentStream(t.seed, cfg.model.latent_dim, self.world, device)
+        self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
+        if cuda:
+            _use_fused_adam(self.recipe.optimizers.values())
         self.recipe.attach_source(self.source, t.seed)
-        self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
+        self.recipe.wrap_nets(self._training_view)
+        seed_everything(rank_seed(t.seed, self.world.rank))  # each rank its own randomness
+        self.ema = EMA(self.recipe.modules()["generator"], t.ema_decay) if t.ema_decay > 0 else None
         # the LR at step k is a function of k and the config alone, so resuming with a new
         # total step count stays exact (no scheduler state to restore)
         self.base_lrs = {name: [g["lr"] for g in opt.param_groups]
                          for name, opt in self.recipe.optimizers.items()}
-        self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers)
+        self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers,
+                                  self.world.rank, self.world.size, pin_memory=cuda)
         self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
         self.step = 0
         self.seconds_before = 0.0  # training time of earlier calls (resumed runs)
         self.started = time.perf_counter()
         if resume:
             self._restore()
-        else:
+        elif self.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             header = f"gankit {__version__}, torch {torch.__version__}, numpy {np.__version__}"
             write_config(self.run_dir, cfg, header)
+        self.log(self.runtime.line())
+
+    def _training_view(self, name: str, net: torch.nn.Module):
+        """`net` as the training step calls it: compiled and/or under DDP."""
+        if self.world.distributed and self.cfg.train.sync_batchnorm:
+            net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
+        view = torch.compile(net) if self.runtime.compile else net
+        if self.world.distributed:
+            view = DistributedNet(view, self.device)
+        return view
 
     # -- state ---------------------------------------------------------------------------
     def _nets_to_save(self) -> dict[str, torch.nn.Module]:
-        nets = dict(self.recipe.nets)
+        nets = self.recipe.modules()
         if self.ema is not None:
             nets["generator_ema"] = self.ema.shadow
         return nets
@@ -101,22 +135,41 @@ class Trainer:
         for name, opt in self.recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
         self.recipe.load_extra_state(state.get("recipe", {}))
-        set_rng_state(state["rng"])
+        self.recipe.precision.load_state_dict(state.get("precision", {}))
+        if "latents" in state:
+            self.recipe.noise.load_state(state["latents"])
         self.step = int(state["step"])
         self.seconds_before = float(state.get("train_seconds", 0.0))
+        per_rank = state.get("rng_ranks") or [state["rng"]]
+        if len(per_rank) == self.world.size:
+            set_rng_state(per_rank[self.world.rank])
+        else:  # data order and latents still continue exactly; per-rank draws start afresh
+            seed_everything(rank_seed(self.cfg.train.seed + self.step, self.world.rank))
+            self.log(f"resuming a {len(per_rank)}-process run on {self.world.size}: per-rank "
+                     "random streams (dropout, penalty mixing) restart from a derived seed")
 
     def _sampling_generator(self) -> torch.nn.Module:
         """The EMA generator (batch-norm statistics recalibrated) when there is one, else G."""
-        return self.ema.calibrate() if self.ema is not None else self.recipe.generator
+        if self.ema is not None:
+            return self.ema.calibrate()
+        return self.recipe.modules()["generator"]
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
+        """Write a checkpoint (rank 0; every rank must call it: RNG states are gathered)."""
+        ranks_rng = gather_objects(rng_state())
+        if not self.is_main:
+            return None
         if self.ema is not None:
             self.ema.calibrate()
         state = {
             "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
-            "rng": rng_state(),
+            "rng": ranks_rng[0],
+            "rng_ranks": ranks_rng,
+            "latents": self.recipe.noise.state(),
+            "precision": self.recipe.precision.state_dict(),
             "recipe": self.recipe.extra_state(),
             "gankit_version": __version__,
+            "world_size": self.world.size,
             "train_seconds": self.seconds_before + time.perf_counter() - self.started,
         }
         return save_checkpoint(self.run_dir, self.step, self._nets_to_save(), state,
@@ -139,14 +192,16 @@ class Trainer:
         total = t.steps
         if self.step >= total:
             self.log(f"{self.run_dir}: already at step {self.step} of {total}; nothing to train")
-            plot_losses(self.run_dir)
+            if self.is_main:
+                plot_losses(self.run_dir)
             return TrainResult(self.run_dir, self.step, 0.0, 0.0)
-        per_step = t.batch_size * self.recipe.batches_per_step
+        per_step = t.batch_size * self.recipe.batches_per_step  # images over all ranks
         batches = self.stream.iterate(self.step * self.recipe.batches_per_step,
                                       with_labels=self.recipe.needs_labels)
-        logger = MetricsLogger(self.run_dir, self.step, t.tensorboard)
+        logger = MetricsLogger(self.run_dir, self.step, t.tensorboard) if self.is_main else None
         bar = tqdm(total=total, initial=self.step, unit="step", dynamic_ncols=True,
                    disable=not self.progress)
+        watch = FiniteWatch(self.device)
         sums: dict[str, torch.Tensor] = {}
         count, start = 0, time.perf_counter()
         self.started = start
@@ -158,35 +213,49 @@ class Trainer:
                     self._set_learning_rates()
                     real = [self._to_device(next(batches))
                             for _ in range(self.recipe.batches_per_step)]
-                    scalars = self.recipe.train_step(real)
-                    self._check_finite(scalars)
+                    with self.recipe.precision.autocast():
+                        scalars = self.recipe.train_step(real)
+                    watch.observe(self.step + 1, scalars)
                     if self.ema is not None:
-                        self.ema.update(self.recipe.generator)
+                        self.ema.update(self.recipe.modules()["generator"])
                     self.step += 1
                     count += 1
                     for key, value in scalars.items():
                         sums[key] = sums[key] + value if key in sums else value.clone()
                     bar.update(1)
                     last = self.step == total
-                    if self.step % t.log_every == 0 or last:
+                    log_now = self.step % t.log_every == 0 or last
+                    sample_now = self.step % t.sample_every == 0 or last
+                    eval_now = bool(t.eval_every) and (self.step % t.eval_every == 0 or last)
+                    save_now = self.step % t.checkpoint_every == 0 or last
+                    if log_now or sample_now or eval_now or save_now:
+                        self._check_finite(watch)  # before anything is written
+                    if log_now:
                         now = time.perf_counter()
                         rate = (self.step - window_step) * per_step / max(now - window_start, 1e-9)
-                        row = {k: (v / count).item() for k, v in sums.items()}
+                        means = all_mean(torch.stack([v.float() for v in sums.values()]) / count)
+                        row = dict(zip(sums, means.tolist(), strict=True))
                         row["img_per_s"] = rate
-                        logger.log(self.step, row)
+                        if logger is not None:
+                            logger.log(self.step, row)
                         bar.set_postfix({k: f"{v:.3g}" for k, v in row.items()}, refresh=False)
                         if not self.progress:
                             shown = " ".join(f"{k}={v:.4g}" for k, v in row.items())
                             self.log(f"step {self.step}/{total} {shown}")
                         sums, count, window_start, window_step = {}, 0, now, self.step
-                    if self.step % t.sample_every == 0 or last:
+                    if sample_now and self.is_main:
                         self.save_samples()
-                    if t.eval_every and (self.step % t.eval_every == 0 or last):
+                    if eval_now:
                         self._evaluate_images(logger)
-                    if self.step % t.checkpoint_every == 0 or last:
+                    if save_now:
                         self.save()
+                    # under torchrun the ranks agree on stopping at log steps (one collective)
                     reason = stop.requested
+                    if self.world.distributed:
+                        reason = (reason or "a stop request on another rank") if log_now and \
+                            any_rank(bool(reason), self.device) else None
                     if reason and not last:
+                        self._check_finite(watch)
                         self.save()
                         raise TrainingInterrupted(
                             f"{reason} at step {self.step}: checkpoint saved in "
@@ -195,13 +264,15 @@ class Trainer:
                         )
         finally:
             bar.close()
-            logger.close()
-            plot_losses(self.run_dir)
+            if logger is not None:
+                logger.close()
+            if self.is_main:
+                plot_losses(self.run_dir)
         seconds = time.perf_counter() - start
         rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
-        if self.source.kind == "points":
+        if self.is_main and self.source.kind == "points":
             self._evaluate_toy()
-        if self.cfg.recipe == "ssgan":
+        if self.is_main and self.cfg.recipe == "ssgan":
             self._evaluate_ssl()
         return TrainResult(self.run_dir, self.step, seconds, rate)
 
@@ -212,8 +283,11 @@ class Trainer:
 
     def _to_device(self, batch):
         if isinstance(batch, (tuple, list)):
-            return tuple(part.to(self.device, non_blocking=True) for part in batch)
-        return batch.to(self.device, non_blocking=True)
+            return tuple(self._to_device(part) for part in batch)
+        batch = batch.to(self.device, non_blocking=True)
+        if self.runtime.channels_last and batch.ndim == 4:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        return batch
 
     def _evaluate_images(self, logger: MetricsLogger) -> None:
         """Image metrics of the current (EMA) generator, in eval.jsonl, metrics.jsonl and
@@ -223,13 +297,16 @@ class Trainer:
 
         t = self.cfg.train
         gen = self._sampling_generator()
+        broadcast_buffers(gen)  # under torchrun every rank samples with rank 0's statistics
         opts = ImageEvalOptions(metrics=t.eval_metrics, features=t.eval_features, n=t.eval_n,
                                 progress=self.progress)
         saved = rng_state()
         try:
-            result = evaluate_generator(gen, self.cfg.data, opts)
+            result = evaluate_generator(gen, self.cfg.data, opts)  # features from every rank
         finally:
             set_rng_state(saved)
+        if not self.is_main:
+            return
         record(self.run_dir, self.step, result)
         numbers = {f"eval_{k}": float(v) for k, v in result.items()
                    if k in ("fid", "kid_mean", "is_mean", "precision", "recall", "density",
@@ -253,17 +330,27 @@ class Trainer:
             for group, base in zip(opt.param_groups, self.base_lrs[name], strict=True):
                 group["lr"] = base * factor
 
-    def _check_finite(self, scalars: dict[str, torch.Tensor]) -> None:
-        values = torch.stack([v.float() for v in scalars.values()])
-        if bool(torch.isfinite(values).all()):
+    def _check_finite(self, watch: FiniteWatch) -> None:
+        bad = watch.first_bad()
+        if bad is None:
             return
-        bad = next(k for k, v in scalars.items() if not torch.isfinite(v).all())
+        step, key, value = bad
         checkpoint = latest_checkpoint(self.run_dir)
         kept = (f"last good checkpoint: {checkpoint} (resume with --resume and a lower "
                 "learning rate)" if checkpoint else "no checkpoint had been written yet")
-        raise GankitError(
-            f"{bad} became {scalars[bad].item()} at step {self.step + 1}; training stopped; {kept}"
-        )
+        raise GankitError(f"{key} became {value} at step {step}; training stopped; {kept}")
+
+
+def _silent(*_args, **_kwargs) -> None:
+    """The log of ranks other than 0."""
+
+
+def _use_fused_adam(optimizers) -> None:
+    """Adam's single-kernel CUDA implementation (same maths as the default one)."""
+    for opt in optimizers:
+        if isinstance(opt, torch.optim.Adam):
+            for group in opt.param_groups:
+                group["fused"], group["foreach"] = True, False
 
 
 def train(cfg: RunConfig, run_dir: str | Path, resume: bool = False,

@@ -1,0 +1,1 @@
+"""How nets run: device, precision, memory layout, compilation and torchrun/DDP processes."""

@@ -1,0 +1,104 @@
+"""Turn the train section's device, precision, layout, compile and torchrun settings into
+what the trainer uses, refusing impossible combinations before anything trains."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import shutil
+
+import torch
+
+from gankit.config import RunConfig
+from gankit.errors import GankitError
+from gankit.runtime.distributed import World
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """Where and how this process trains."""
+
+    device: torch.device
+    precision: str  # fp32 | bf16 | fp16
+    channels_last: bool
+    compile: bool
+    world: World
+    batch_size: int  # over all ranks
+    chosen: tuple[str, ...] = ()  # settings picked by "auto", for the log line
+
+    @property
+    def per_rank_batch(self) -> int:
+        return self.batch_size // self.world.size
+
+    def line(self) -> str:
+        ranks = f", {self.world.size} processes" if self.world.distributed else ""
+        auto = f" (auto: {', '.join(self.chosen)})" if self.chosen else ""
+        return (f"runtime: {self.device}{ranks}, {self.precision}, channels_last "
+                f"{'on' if self.channels_last else 'off'}, compile {'on' if self.compile else 'off'}{auto}")
+
+
+def resolve_device(name: str, world: World) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise GankitError("train.device: cuda requested but no CUDA device is available")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        return torch.device("cuda", world.local_rank if world.distributed else torch.cuda.current_device())
+    return torch.device(name)
+
+
+def compiler_missing(device: torch.device) -> str | None:
+    """Why torch.compile's default (inductor) backend cannot run here, or None."""
+    if device.type == "cuda":
+        return None if importlib.util.find_spec("triton") else "inductor on CUDA needs triton"
+    compiler = os.environ.get("CXX", "g++")
+    if shutil.which(compiler) or shutil.which("c++") or shutil.which("clang++"):
+        return None
+    return f"inductor on CPU needs a C++ compiler ({compiler} is not on PATH)"
+
+
+def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
+    """The device, precision, layout and compile settings for `cfg` on this machine."""
+    t = cfg.train
+    device = resolve_device(t.device, world)
+    cuda, chosen = device.type == "cuda", []
+    if world.distributed and t.batch_size % world.size:
+        raise GankitError(f"train.batch_size {t.batch_size} is the batch over all ranks and must "
+                          f"divide evenly across the {world.size} processes torchrun started")
+    per_rank = t.batch_size // world.size
+    if per_rank % cfg.model.pack:
+        raise GankitError(f"model.pack = {cfg.model.pack} does not divide the batch per process "
+                          f"({per_rank} = {t.batch_size} / {world.size} ranks)")
+    precision = t.precision
+    if precision == "auto":
+        # bf16 autocast pays on GPUs with bf16 units; on CPUs without them (as the 2-core
+        # machine the README measures) it is slower than fp32
+        precision = "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
+        chosen.append(f"precision {precision}")
+    if precision == "fp16" and not cuda:
+        raise GankitError("train.precision: fp16 (with a gradient scaler) needs CUDA; on CPU use "
+                          "bf16 or fp32")
+    if precision == "bf16" and cuda and not torch.cuda.is_bf16_supported():
+        raise GankitError(f"train.precision: {torch.cuda.get_device_name(device)} has no bf16 "
+                          "support; use fp16 or fp32")
+    conv = cfg.model.arch == "dcgan"
+    channels_last = t.channels_last == "true"
+    if t.channels_last == "auto":
+        channels_last = cuda and conv
+        chosen.append(f"channels_last {'on' if channels_last else 'off'}")
+    compile_nets = t.compile == "true"
+    if t.compile == "auto":
+        compile_nets = False  # compiling costs minutes up front; switch on for long runs
+        chosen.append("compile off")
+    if compile_nets:
+        missing = compiler_missing(device)
+        if missing:
+            raise GankitError(f"train.compile: {missing}; install it or set train.compile = false")
+        if cfg.objective.gradient_penalty > 0 or cfg.objective.r1 > 0:
+            raise GankitError("train.compile: torch.compile cannot take the double backward of "
+                              "gradient penalties (gradient_penalty, r1); set train.compile = false")
+    if t.sync_batchnorm and not (world.distributed and cuda):
+        raise GankitError("train.sync_batchnorm: PyTorch's SyncBatchNorm runs only on CUDA under "
+                          "torchrun; set it to false")
+    return Runtime(device, precision, channels_last, compile_nets, world, t.batch_size, tuple(chosen))

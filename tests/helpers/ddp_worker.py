@@ -1,0 +1,41 @@
+"""Run by the DDP tests under torchrun: train a config, then dump this rank's weights.
+
+    torchrun ... tests/helpers/ddp_worker.py SPEC.json
+SPEC: {"config": {...}, "run": DIR, "dump": DIR, "resume": bool, "chdir": DIR or null}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from safetensors.torch import save_file
+
+from gankit.config import config_from_dict
+from gankit.runtime.distributed import close_world
+from gankit.train import Trainer
+
+
+def main() -> None:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    rank = int(os.environ["RANK"])
+    dump = Path(spec["dump"])
+    if spec.get("chdir"):  # each rank in its own working directory: relative paths diverge
+        work = Path(spec["chdir"]) / f"rank{rank}"
+        work.mkdir(parents=True, exist_ok=True)
+        os.chdir(work)
+    cfg = config_from_dict(spec["config"])
+    trainer = Trainer(cfg, spec["run"], resume=spec.get("resume", False), progress=False,
+                      log=lambda *_: None)
+    trainer.run()
+    tensors = {f"{name}.{key}": value.detach().cpu().contiguous()
+               for name, net in trainer.recipe.modules().items()
+               for key, value in net.state_dict().items()}
+    save_file(tensors, dump / f"rank{rank}.safetensors")
+    close_world()
+
+
+if __name__ == "__main__":
+    main()
