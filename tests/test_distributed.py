@@ -154,3 +154,9 @@ def test_cli_train_under_torchrun_and_gathered_evaluation(idx_dir, tmp_path):
     alone = evaluate_generator(load_generator(run, ema=False), config.data, opts)
     assert rows[0]["fid"] == pytest.approx(alone["fid"], rel=1e-6)
     assert rows[0]["kid_mean"] == pytest.approx(alone["kid_mean"], rel=1e-6, abs=1e-9)
+    # `gankit eval` under torchrun: the ranks share the samples, rank 0 prints and records
+    done = torchrun(["--standalone", "--nproc_per_node=2", "-m", "gankit", "eval", str(run),
+                     "--features", "fmnist", "--num-samples", "40", "--metrics", "fid,kid", "--no-ema"])
+    assert done.stdout.count("40 samples vs") == 1
+    rows = [json.loads(r) for r in (run / "eval.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and rows[1]["fid"] == pytest.approx(alone["fid"], rel=1e-6)

@@ -99,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="comma-separated: fid,kid,is,pr,dc (default: all the features allow)")
     evaluate.add_argument("--features", choices=["auto", "inception", "fmnist"], default="auto",
                           help="feature extractor (auto: fmnist for Fashion-MNIST, else inception)")
-    evaluate.add_argument("--n", type=int, help="samples (default 10000 for images, 2500 for toys)")
+    evaluate.add_argument("--n", "--num-samples", dest="n", type=int,
+                          help="samples (default 10000 for images, 2500 for toys); under torchrun "
+                          "write --num-samples, since torchrun reads --n as its own option")
     evaluate.add_argument("--seed", type=int, default=0, help="latent and subset seed (default 0)")
     evaluate.add_argument("--batch-size", type=int, default=50, help="images per forward pass")
     evaluate.add_argument("--inception-weights", metavar="PATH",
@@ -298,13 +300,26 @@ def _cmd_eval(args: argparse.Namespace) -> None:
         progress=sys.stderr.isatty())
     if args.n is not None:
         opts.n = args.n
+    world = _eval_world()
+    opts.progress = opts.progress and world.is_main
     if args.real_vs_real:
+        if not world.is_main:
+            return  # real images only: nothing to share out
         result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
     else:
         result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema)
+    if not world.is_main:
+        return  # rank 0 gathered every rank's features and reports
     _print_eval(result)
     if args.save_ref_stats:
         _save_reference_statistics(args, opts)
+
+
+def _eval_world():
+    """Under torchrun, join a gloo group: each rank then embeds its share of the samples."""
+    from gankit.runtime.distributed import World, init_world, launched_by_torchrun
+
+    return init_world("gloo", "cpu") if launched_by_torchrun() else World()
 
 
 def _print_eval(result: dict) -> None:

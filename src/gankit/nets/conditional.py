@@ -118,7 +118,7 @@ class ProjectionDiscriminator(nn.Module):
         self.global_conv = nn.Conv2d(channels, 2 * channels, size)
         self.linear = nn.Linear(2 * channels, 1)
         self.embed = nn.Embedding(num_classes, 2 * channels)
-        nn.init.normal_(self.embed.weight, 0.0, 0.02)
+        nn.init.normal_(self.embed.weight, 0.0, (2 * channels) ** -0.5)
 
     def features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """φ(x): one feature vector per image."""
