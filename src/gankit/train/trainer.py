@@ -82,8 +82,6 @@ class Trainer:
         self.recipe.precision = Precision(self.runtime.precision, device)
         self.recipe.noise = LatentStream(t.seed, cfg.model.latent_dim, self.world, device)
         self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
-        if cuda:
-            _use_fused_adam(self.recipe.optimizers.values())
         self.recipe.attach_source(self.source, t.seed)
         self.recipe.wrap_nets(self._training_view)
         seed_everything(rank_seed(t.seed, self.world.rank))  # each rank its own randomness
@@ -343,14 +341,6 @@ class Trainer:
 
 def _silent(*_args, **_kwargs) -> None:
     """The log of ranks other than 0."""
-
-
-def _use_fused_adam(optimizers) -> None:
-    """Adam's single-kernel CUDA implementation (same maths as the default one)."""
-    for opt in optimizers:
-        if isinstance(opt, torch.optim.Adam):
-            for group in opt.param_groups:
-                group["fused"], group["foreach"] = True, False
 
 
 def train(cfg: RunConfig, run_dir: str | Path, resume: bool = False,
