@@ -107,7 +107,10 @@ class BatchStream:
         epoch, position = divmod(draw, self.batches_per_epoch)
         if epoch != self._epoch:
             self.sampler.set_epoch(epoch)
-            self._epoch, self._perm = epoch, torch.tensor(list(self.sampler), dtype=torch.long)
+            perm = torch.tensor(list(self.sampler), dtype=torch.long)
+            if self.source.tensors is not None:  # index on the data's device (no per-batch copy)
+                perm = perm.to(self.source.tensors.device)
+            self._epoch, self._perm = epoch, perm
         return self._perm[position * self.rank_batch : (position + 1) * self.rank_batch]
 
     def iterate(self, start_draw: int = 0, with_labels: bool = False) -> Iterator:

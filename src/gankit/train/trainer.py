@@ -83,9 +83,10 @@ class Trainer:
         self.recipe.noise = LatentStream(t.seed, cfg.model.latent_dim, self.world, device)
         self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
         self.recipe.attach_source(self.source, t.seed)
+        # the EMA copy is taken before any SyncBatchNorm conversion: it samples on rank 0 alone
+        self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
         self.recipe.wrap_nets(self._training_view)
         seed_everything(rank_seed(t.seed, self.world.rank))  # each rank its own randomness
-        self.ema = EMA(self.recipe.modules()["generator"], t.ema_decay) if t.ema_decay > 0 else None
         # the LR at step k is a function of k and the config alone, so resuming with a new
         # total step count stays exact (no scheduler state to restore)
         self.base_lrs = {name: [g["lr"] for g in opt.param_groups]
