@@ -145,3 +145,22 @@ def test_compiled_training_matches_eager(tmp_path):
     # can turn that into up to a step of lr = 2e-4 where a gradient is near zero
     assert float(diffs.max()) < 4e-4
     assert float((diffs < 1e-5).float().mean()) > 0.95
+
+
+def test_fp16_scaler_skips_non_finite_steps_and_exposes_its_scale_without_a_sync():
+    """The GradScaler mechanics (fp16 training itself is refused on CPU, but the scaler runs)."""
+    precision = Precision("fp16", "cpu")
+    net = torch.nn.Linear(3, 1)
+    opt = torch.optim.Adam(net.parameters(), lr=0.1)
+    scale = precision.grad_scale
+    assert isinstance(scale, torch.Tensor) and float(scale) == precision.scaler.get_scale()
+    before = net.weight.detach().clone()
+    with precision.autocast():
+        out = net(torch.randn(4, 3))
+    assert out.dtype == torch.float16
+    precision.step(out.float().mean() * float("inf"), opt)
+    assert torch.equal(before, net.weight)  # the step was skipped ...
+    assert precision.scaler.get_scale() == float(scale) / 2  # ... and the scale halved
+    restored = Precision("fp16", "cpu")
+    restored.load_state_dict(precision.state_dict())
+    assert restored.scaler.get_scale() == precision.scaler.get_scale()

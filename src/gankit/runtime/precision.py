@@ -31,8 +31,11 @@ class Precision:
 
     @property
     def grad_scale(self) -> torch.Tensor | float:
-        """Factor to scale an output by before an inner autograd.grad (1 unless fp16)."""
-        return self.scaler.get_scale() if self.scaler is not None else 1.0
+        """Factor to scale an output by before an inner autograd.grad (1 unless fp16): the
+        scaler's current scale as a device tensor (get_scale() would wait for the GPU)."""
+        if self.scaler is None:
+            return 1.0
+        return self.scaler.scale(torch.ones((), device=self.device))
 
     def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
         """zero_grad, backward (outside autocast, scaled for fp16), optimizer step."""
