@@ -1,7 +1,9 @@
-"""Run by the DDP tests under torchrun: train a config, then dump this rank's weights.
+"""Run by the DDP tests under torchrun: train configs, then dump this rank's weights.
 
     torchrun ... tests/helpers/ddp_worker.py SPEC.json
-SPEC: {"config": {...}, "run": DIR, "dump": DIR, "resume": bool, "chdir": DIR or null}
+SPEC: {"config": {...}, "run": DIR, "dump": DIR, "resume": bool, "chdir": DIR or null}, or
+      {"runs": [{"name": NAME, "config": {...}, "run": DIR}, ...], "dump": DIR} to train
+      several in one process group (weights in DUMP/NAME-rankR.safetensors).
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from gankit.runtime.distributed import close_world
 from gankit.train import Trainer
 
 
+def train_and_dump(config: dict, run: str, out: Path, resume: bool = False) -> None:
+    trainer = Trainer(config_from_dict(config), run, resume=resume, progress=False,
+                      log=lambda *_: None)
+    trainer.run()
+    tensors = {f"{name}.{key}": value.detach().cpu().contiguous()
+               for name, net in trainer.recipe.modules().items()
+               for key, value in net.state_dict().items()}
+    save_file(tensors, out)
+
+
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
     rank = int(os.environ["RANK"])
@@ -26,14 +38,11 @@ def main() -> None:
         work = Path(spec["chdir"]) / f"rank{rank}"
         work.mkdir(parents=True, exist_ok=True)
         os.chdir(work)
-    cfg = config_from_dict(spec["config"])
-    trainer = Trainer(cfg, spec["run"], resume=spec.get("resume", False), progress=False,
-                      log=lambda *_: None)
-    trainer.run()
-    tensors = {f"{name}.{key}": value.detach().cpu().contiguous()
-               for name, net in trainer.recipe.modules().items()
-               for key, value in net.state_dict().items()}
-    save_file(tensors, dump / f"rank{rank}.safetensors")
+    for item in spec.get("runs", []):
+        train_and_dump(item["config"], item["run"], dump / f"{item['name']}-rank{rank}.safetensors")
+    if "config" in spec:
+        train_and_dump(spec["config"], spec["run"], dump / f"rank{rank}.safetensors",
+                       spec.get("resume", False))
     close_world()
 
 
