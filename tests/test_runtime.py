@@ -34,6 +34,7 @@ def _cfg(**sections):
     ({"model": {"pack": 4}, "train": {"batch_size": 48}}, World(0, 8),
      "pack = 4 does not divide the batch per process \\(6"),
     ({"train": {"sync_batchnorm": True}}, World(), "SyncBatchNorm runs only on CUDA"),
+    ({"train": {"backend": "nccl", "device": "cpu"}}, World(), "nccl needs CUDA devices"),
     ({"train": {"compile": True}, "objective": {"loss": "wasserstein", "gradient_penalty": 10.0},
       "model": {"d_norm": "none"}}, World(), "double backward"),
 ])

@@ -114,6 +114,8 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
         if cfg.objective.gradient_penalty > 0 or cfg.objective.r1 > 0:
             raise GankitError("train.compile: torch.compile cannot take the double backward of "
                               "gradient penalties (gradient_penalty, r1); set train.compile = false")
+    if t.backend == "nccl" and not cuda:
+        raise GankitError("train.backend: nccl needs CUDA devices; on CPU use gloo (or auto)")
     if t.sync_batchnorm and not (world.distributed and cuda):
         raise GankitError("train.sync_batchnorm: PyTorch's SyncBatchNorm runs only on CUDA under "
                           "torchrun; set it to false")
