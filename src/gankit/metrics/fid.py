@@ -25,7 +25,10 @@ class SmallSampleWarning(UserWarning):
 
 def feature_statistics(features: Any, name: str = "features") -> tuple[np.ndarray, np.ndarray]:
     """Mean and unbiased (N − 1) covariance, in float64."""
-    x = as_features(features, name)
+    return _moments(as_features(features, name))
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.cov(x, rowvar=False, ddof=1).reshape(x.shape[1], x.shape[1])
 
 
@@ -68,4 +71,4 @@ def fid(real: Any, fake: Any) -> float:
     """Fréchet distance between the Gaussian fits of two (N, D) feature sets."""
     real, fake = feature_pair(real, fake)
     warn_if_small(min(len(real), len(fake)), real.shape[1], "FID")
-    return frechet_distance(*feature_statistics(real), *feature_statistics(fake))
+    return frechet_distance(*_moments(real), *_moments(fake))  # checked once, above
