@@ -156,6 +156,8 @@ def _completed_steps(run_dir: Path) -> int:
 def _cmd_train(args: argparse.Namespace) -> None:
     from gankit.presets import load_preset
     from gankit.runs import CONFIG_FILE, load_run_config, require_run, write_config
+    from gankit.runtime.distributed import barrier
+    from gankit.runtime.settings import join_world
     from gankit.train import train
 
     if args.resume:
@@ -175,7 +177,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
             cfg.train.device = args.device or cfg.train.device
             cfg.train.precision = args.precision or cfg.train.precision
             cfg.train.compile = args.compile or cfg.train.compile
-            if _world(cfg).is_main:
+            if join_world(cfg).is_main:
                 write_config(run_dir, cfg, "resumed with new steps/device/precision/compile")
     else:
         if not args.out:
@@ -196,27 +198,15 @@ def _cmd_train(args: argparse.Namespace) -> None:
         if args.data_dir:
             overrides.append(f'data.root="{args.data_dir}"')
         cfg = load_preset(args.preset, overrides)
-        _world(cfg)
-    from gankit.runtime.distributed import barrier
-
+        join_world(cfg)
     barrier()  # under torchrun: every rank has checked the run directory before rank 0 writes
     progress = False if args.no_progress else None
     result = train(cfg, run_dir, resume=bool(args.resume), progress=progress)
-    if _world(cfg).is_main:
+    if join_world(cfg).is_main:
         print(f"{run_dir}: step {result.step} ({result.seconds:.0f} s, "
               f"{result.images_per_second:.0f} img/s); samples in {run_dir}/samples, "
               f"losses in {run_dir}/losses.png")
 
-
-def _world(cfg):
-    """Join torchrun's process group, when torchrun started this process."""
-    import torch
-
-    from gankit.runtime.distributed import init_world
-
-    t = cfg.train
-    cuda = t.device == "cuda" or (t.device == "auto" and torch.cuda.is_available())
-    return init_world(t.backend, "cuda" if cuda else "cpu")
 
 
 def _cmd_sample(args: argparse.Namespace) -> None:

@@ -12,7 +12,7 @@ import torch
 
 from gankit.config import RunConfig
 from gankit.errors import GankitError
-from gankit.runtime.distributed import World
+from gankit.runtime.distributed import World, init_world
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +39,13 @@ class Runtime:
         return (f"runtime: {self.device}{ranks}, {self.precision}, channels_last "
                 f"{'on' if self.channels_last else 'off'}, compile {'on' if self.compile else 'off'}"
                 f"{auto}{notes}")
+
+
+def join_world(cfg: RunConfig) -> World:
+    """Join torchrun's process group for this config's device (one process: World())."""
+    t = cfg.train
+    cuda = t.device == "cuda" or (t.device == "auto" and torch.cuda.is_available())
+    return init_world(t.backend, "cuda" if cuda else "cpu")
 
 
 def resolve_device(name: str, world: World) -> torch.device:

@@ -25,12 +25,11 @@ from gankit.runtime.distributed import (
     any_rank,
     broadcast_buffers,
     gather_objects,
-    init_world,
     rank_seed,
 )
 from gankit.runtime.noise import LatentStream
 from gankit.runtime.precision import Precision
-from gankit.runtime.settings import resolve_runtime
+from gankit.runtime.settings import join_world, resolve_runtime
 from gankit.sampling import generate, grid_labels, latents
 from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
 from gankit.train.ema import EMA
@@ -63,8 +62,7 @@ class Trainer:
                  progress: bool | None = None, log=print) -> None:
         self.cfg, self.run_dir = cfg, Path(run_dir)
         t = cfg.train
-        wants_cuda = t.device == "cuda" or (t.device == "auto" and torch.cuda.is_available())
-        self.world = init_world(t.backend, "cuda" if wants_cuda else "cpu")
+        self.world = join_world(cfg)
         self.runtime = resolve_runtime(cfg, self.world)
         self.is_main = self.world.is_main  # only rank 0 writes files, logs and shows progress
         self.log = log if self.is_main else _silent
