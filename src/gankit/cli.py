@@ -314,24 +314,11 @@ def _eval_world():
 
 
 def _print_eval(result: dict) -> None:
-    from gankit.metrics.suite import table
-    from gankit.metrics.toy import ToyModeReport
+    from gankit.evaluate import describe
 
-    if result["metric"] == "ssl_accuracy":
-        print(f"test accuracy ({result['test_images']} images, {result['labels_per_class']} labels "
-              f"per class): semi-supervised GAN {result['accuracy']:.4f}, supervised only "
-              f"{result['baseline_accuracy']:.4f}")
-        return
-    if result["metric"] == "toy_modes":
-        fields = ToyModeReport.__dataclass_fields__
-        print(ToyModeReport(**{k: result[k] for k in fields}).line())
-        return
     for warning in result.get("warnings", []):
         print(f"gankit: warning: {warning}", file=sys.stderr)
-    protocol = result["protocol"]
-    print(f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
-          f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})")
-    print(table(result))
+    print(describe(result))
 
 
 def _save_reference_statistics(args: argparse.Namespace, opts) -> None:

@@ -157,6 +157,22 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     return {"step": step, **result}
 
 
+def describe(result: dict[str, Any]) -> str:
+    """The text `gankit eval` prints for a result of `evaluate_run` or `evaluate_real_vs_real`."""
+    from gankit.metrics.suite import table
+
+    if result["metric"] == "ssl_accuracy":
+        return (f"test accuracy ({result['test_images']} images, {result['labels_per_class']} "
+                f"labels per class): semi-supervised GAN {result['accuracy']:.4f}, supervised "
+                f"only {result['baseline_accuracy']:.4f}")
+    if result["metric"] == "toy_modes":
+        return ToyModeReport(**{k: result[k] for k in ToyModeReport.__dataclass_fields__}).line()
+    protocol = result["protocol"]
+    return (f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
+            f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"
+            + table(result))
+
+
 def evaluate_real_vs_real(dataset: str, opts: ImageEvalOptions, image_size: int | None = None,
                           root: str = "") -> dict[str, Any]:
     """The metrics of real training images against the reference split: the floor a
