@@ -127,11 +127,9 @@ class DistributedNet:
 
 
 def unwrap(net: Any) -> nn.Module:
-    """The plain nn.Module inside DDP, torch.compile or DistributedNet wrappers."""
+    """The plain nn.Module inside torch.compile and DistributedNet wrappers."""
     while True:
         if isinstance(net, DistributedNet):
-            net = net.module
-        elif isinstance(net, DistributedDataParallel):
             net = net.module
         elif hasattr(net, "_orig_mod"):  # torch.compile's OptimizedModule
             net = net._orig_mod

@@ -12,7 +12,7 @@ import torch
 
 from gankit.config import RunConfig
 from gankit.errors import GankitError
-from gankit.runtime.distributed import World, init_world
+from gankit.runtime.distributed import World, init_world, pick_backend
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,13 +24,8 @@ class Runtime:
     channels_last: bool
     compile: bool
     world: World
-    batch_size: int  # over all ranks
     chosen: tuple[str, ...] = ()  # settings picked by "auto", for the log line
     notes: tuple[str, ...] = ()  # advice about the settings asked for
-
-    @property
-    def per_rank_batch(self) -> int:
-        return self.batch_size // self.world.size
 
     def line(self) -> str:
         ranks = f", {self.world.size} processes" if self.world.distributed else ""
@@ -121,10 +116,8 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
         if cfg.objective.gradient_penalty > 0 or cfg.objective.r1 > 0:
             raise GankitError("train.compile: torch.compile cannot take the double backward of "
                               "gradient penalties (gradient_penalty, r1); set train.compile = false")
-    if t.backend == "nccl" and not cuda:
-        raise GankitError("train.backend: nccl needs CUDA devices; on CPU use gloo (or auto)")
+    pick_backend(t.backend, device.type)  # refuses nccl without CUDA, also for one process
     if t.sync_batchnorm and not (world.distributed and cuda):
         raise GankitError("train.sync_batchnorm: PyTorch's SyncBatchNorm runs only on CUDA under "
                           "torchrun; set it to false")
-    return Runtime(device, precision, channels_last, compile_nets, world, t.batch_size, tuple(chosen),
-                   tuple(notes))
+    return Runtime(device, precision, channels_last, compile_nets, world, tuple(chosen), tuple(notes))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from gankit.runtime.distributed import current_world
@@ -45,5 +47,5 @@ class FiniteWatch:
         values = report.tolist()
         if values[0] == 0:
             return None
-        index = next(i for i, v in enumerate(values[1:]) if not torch.isfinite(torch.tensor(v)))
+        index = next(i for i, v in enumerate(values[1:]) if not math.isfinite(v))
         return int(values[0]), self.keys[index], values[1 + index]

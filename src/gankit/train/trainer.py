@@ -84,6 +84,7 @@ class Trainer:
         # the EMA copy is taken before any SyncBatchNorm conversion: it samples on rank 0 alone
         self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
         self.recipe.wrap_nets(self._training_view)
+        self.generator = self.recipe.modules()["generator"]  # the plain G (EMA, sampling)
         seed_everything(rank_seed(t.seed, self.world.rank))  # each rank its own randomness
         # the LR at step k is a function of k and the config alone, so resuming with a new
         # total step count stays exact (no scheduler state to restore)
@@ -149,7 +150,7 @@ class Trainer:
         """The EMA generator (batch-norm statistics recalibrated) when there is one, else G."""
         if self.ema is not None:
             return self.ema.calibrate()
-        return self.recipe.modules()["generator"]
+        return self.generator
 
     def save(self) -> Path | None:
         """Write a checkpoint (rank 0; every rank must call it: RNG states are gathered)."""
@@ -214,7 +215,7 @@ class Trainer:
                         scalars = self.recipe.train_step(real)
                     watch.observe(self.step + 1, scalars)
                     if self.ema is not None:
-                        self.ema.update(self.recipe.modules()["generator"])
+                        self.ema.update(self.generator)
                     self.step += 1
                     count += 1
                     for key, value in scalars.items():
@@ -246,14 +247,14 @@ class Trainer:
                         self._evaluate_images(logger)
                     if save_now:
                         self.save()
-                    # under torchrun the ranks agree on stopping at log steps (one collective)
                     reason = stop.requested
-                    if self.world.distributed:
-                        reason = (reason or "a stop request on another rank") if log_now and \
-                            any_rank(bool(reason), self.device) else None
+                    if self.world.distributed:  # agreed at log steps, one collective
+                        agreed = log_now and any_rank(bool(reason), self.device)
+                        reason = (reason or "a stop request on another rank") if agreed else None
                     if reason and not last:
-                        self._check_finite(watch)
-                        self.save()
+                        if not save_now:  # else this step's checkpoint was just written
+                            self._check_finite(watch)
+                            self.save()
                         raise TrainingInterrupted(
                             f"{reason} at step {self.step}: checkpoint saved in "
                             f"{self.run_dir}/checkpoints/latest; continue with: "
