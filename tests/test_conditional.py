@@ -15,7 +15,13 @@ from gankit.cli import main
 from gankit.config import config_from_dict
 from gankit.data.labelled import labelled_subset
 from gankit.errors import GankitError
-from gankit.nets.conditional import AuxClassifierDiscriminator, CBNGenerator, ProjectionDiscriminator
+from gankit.nets.conditional import (
+    AuxClassifierDiscriminator,
+    CBNGenerator,
+    EveryLayerConcatDiscriminator,
+    EveryLayerConcatGenerator,
+    ProjectionDiscriminator,
+)
 from gankit.presets import load_preset
 from gankit.recipes.acgan import class_loss
 from gankit.recipes.cgan import ConditionalGANRecipe
@@ -25,7 +31,7 @@ TINY = ["model.g_width=8", "model.d_width=8", "model.latent_dim=8", "train.batch
         "train.tensorboard=false", "train.grid_size=20", "train.log_every=1"]
 
 
-@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+@pytest.mark.parametrize("conditioning", ["concat", "concat_all", "projection"])
 def test_labels_change_the_sample_for_the_same_z(conditioning):
     cfg = config_from_dict({"recipe": "cgan", "data": {"image_size": 28},
                             "model": {"conditioning": conditioning, "g_width": 8,
@@ -42,6 +48,25 @@ def test_labels_change_the_sample_for_the_same_z(conditioning):
     with torch.no_grad():
         again = gen(z, torch.arange(10))
     torch.testing.assert_close(out, again)
+
+
+def test_every_layer_concatenation_reaches_past_the_first_layer():
+    """With the label's weights in the first layer zeroed, the label still changes G's image
+    and D's logit: it also joins every later layer."""
+    gen = EveryLayerConcatGenerator(8, 10, (1, 28, 28), width=8).eval()
+    disc = EveryLayerConcatDiscriminator((1, 28, 28), 10, width=8)
+    assert [conv.in_channels for conv in disc.convs] == [1 + 10, 8 + 10]
+    assert disc.head.in_channels == 16 + 10
+    with torch.no_grad():
+        gen.ups[0].weight[8:].zero_()  # ConvTranspose2d weight: (in, out, k, k); rows 8.. are y
+        disc.convs[0].weight[:, 1:].zero_()  # Conv2d weight: (out, in, k, k); channels 1.. are y
+        z, x = torch.randn(1, 8).repeat(2, 1), torch.randn(1, 1, 28, 28).repeat(2, 1, 1, 1)
+        labels = torch.tensor([2, 7])
+        images, logits = gen(z, labels), disc(x, labels)
+        features = disc.features(x, labels)
+    assert (images[0] - images[1]).abs().max() > 1e-4
+    assert (logits[0] - logits[1]).abs() > 1e-6
+    assert (features[0] - features[1]).abs().max() > 1e-6
 
 
 def test_conditional_batch_norm_is_batch_norm_with_a_gain_and_bias_per_class():
@@ -206,6 +231,10 @@ def test_ssgan_resume_is_exact(tmp_path, idx_dir):
      "objective.gradient_penalty is not used by the acgan recipe"),
     ({"recipe": "cgan", "model": {"pack": 2}}, "packing is for the unconditional gan recipe"),
     ({"recipe": "gan", "model": {"conditioning": "projection"}}, "is for the cgan recipe"),
+    ({"recipe": "cgan", "model": {"conditioning": "concat_all", "arch": "mlp"}}, "is for the cgan recipe"),
+    ({"recipe": "cgan", "model": {"conditioning": "concat_all", "minibatch_kernels": 8}},
+     "without minibatch discrimination"),
+    ({"recipe": "acgan", "model": {"latent_prior": "uniform"}}, "is for the unconditional gan recipe"),
 ])
 def test_conditional_config_mistakes_fail_before_training(values, message):
     with pytest.raises(GankitError, match=message):

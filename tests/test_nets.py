@@ -69,3 +69,22 @@ def test_maxout_discriminator_takes_the_max_of_pieces():
     disc = build_discriminator(ModelConfig(arch="mlp", d_hidden=[8, 8], d_maxout_pieces=5), (2,))
     assert sum(isinstance(m, Maxout) for m in disc.modules()) == 2
     assert disc(torch.randn(7, 2)).shape == (7,)
+
+
+def test_uniform_latent_prior_feeds_g_uniform_codes():
+    from gankit.nets.layers import UniformLatent
+
+    codes = UniformLatent()(torch.randn(200_000, 1, generator=torch.Generator().manual_seed(0)))
+    quantiles = torch.quantile(codes.flatten(), torch.tensor([0.1, 0.25, 0.5, 0.75, 0.9]))
+    torch.testing.assert_close(quantiles, torch.tensor([-0.8, -0.5, 0.0, 0.5, 0.8]), atol=0.01, rtol=0)
+    assert codes.abs().max() <= 1.0
+    for arch in ("mlp", "dcgan"):
+        cfg = ModelConfig(arch=arch, latent_dim=4, g_hidden=[8], g_width=4, latent_prior="uniform")
+        gen = build_generator(cfg, (2,) if arch == "mlp" else (1, 28, 28)).eval()
+        first = gen.net[0]
+        assert isinstance(first, UniformLatent)
+        z = torch.randn(3, 4)
+        plain = gen.net[1:](z if arch == "mlp" else z.view(3, 4, 1, 1))
+        after = gen.net[1:](first(z) if arch == "mlp" else first(z).view(3, 4, 1, 1))
+        torch.testing.assert_close(gen(z).view_as(after), after)
+        assert not torch.allclose(plain, after)

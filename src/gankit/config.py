@@ -38,6 +38,7 @@ class ModelConfig:
 
     arch: str = "dcgan"  # dcgan | mlp
     latent_dim: int = 100
+    latent_prior: str = "normal"  # normal | uniform (G maps z ~ N(0, I) to erf(z/√2), uniform on [-1, 1])
     g_width: int = 64  # DCGAN: channels of the last hidden G layer (doubled per layer up)
     d_width: int = 64  # DCGAN: channels of the first D layer (doubled per layer down)
     g_hidden: list[int] = field(default_factory=lambda: [256, 512, 1024])  # MLP G widths
@@ -52,7 +53,8 @@ class ModelConfig:
     minibatch_kernel_dim: int = 5  # ... and their dimension C
     pack: int = 1  # PacGAN: D judges `pack` samples at once
     num_classes: int = 10  # conditional and semi-supervised recipes: classes of the labels
-    conditioning: str = "concat"  # cgan: concat (one-hot beside z and x) | projection (cBN G, projection D)
+    conditioning: str = "concat"  # cgan: concat (one-hot beside z and x) | concat_all (... and beside
+    # every hidden layer of G and D) | projection (cBN G, projection D)
 
 
 @dataclass
@@ -127,9 +129,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25"),
     "data.split": ("train", "test"),
     "model.arch": ("dcgan", "mlp"),
+    "model.latent_prior": ("normal", "uniform"),
     "model.g_norm": ("batch", "virtual_batch", "none"),
     "model.d_norm": ("batch", "none"),
-    "model.conditioning": ("concat", "projection"),
+    "model.conditioning": ("concat", "concat_all", "projection"),
     "objective.loss": ("minimax", "nonsaturating", "wasserstein", "least_squares", "hinge"),
     "optim.name": ("adam", "rmsprop"),
     "train.device": ("auto", "cpu", "cuda"),
@@ -274,8 +277,13 @@ def _validate_objective(cfg: RunConfig) -> None:
             raise GankitError(f"objective.{unused[0]} is not used by the {cfg.recipe} recipe; remove it")
     if cfg.recipe in ("acgan", "ssgan") and m.arch != "dcgan":
         raise GankitError(f"recipe {cfg.recipe} is built on the dcgan nets (model.arch = \"dcgan\")")
-    if m.conditioning == "projection" and (cfg.recipe != "cgan" or m.arch != "dcgan"):
-        raise GankitError("model.conditioning = \"projection\" is for the cgan recipe with dcgan nets")
+    if m.conditioning in ("projection", "concat_all") and (cfg.recipe != "cgan" or m.arch != "dcgan"):
+        raise GankitError(f"model.conditioning = \"{m.conditioning}\" is for the cgan recipe with dcgan nets")
+    if m.latent_prior != "normal" and cfg.recipe != "gan":
+        raise GankitError(f"model.latent_prior = \"{m.latent_prior}\" is for the unconditional gan recipe")
+    if m.conditioning == "concat_all" and (m.g_norm == "virtual_batch" or m.minibatch_kernels):
+        raise GankitError("model.conditioning = \"concat_all\" works with g_norm batch|none and "
+                          "without minibatch discrimination")
     if m.arch == "dcgan" and m.d_norm == "batch" and (o.gradient_penalty > 0 or o.r1 > 0):
         raise GankitError("gradient penalties need D without batch norm (set model.d_norm = \"none\")")
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit.nets.dcgan import DCGANDiscriminator, _plan, dcgan_init
+from gankit.nets.layers import norm_layer
 
 
 def one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -51,6 +52,77 @@ class LabelConcatDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.base(self.joined(x, labels))
+
+
+def label_maps(code: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """One-hot codes (N, K) as K constant maps of `like`'s spatial size."""
+    return code[:, :, None, None].expand(-1, -1, *like.shape[-2:]).to(like.dtype)
+
+
+class EveryLayerConcatGenerator(nn.Module):
+    """The conditional DCGAN generator of the DCGAN authors' code: the one-hot label joins z
+    and, as K constant maps, the input of every later transposed convolution."""
+
+    conditional = True
+
+    def __init__(self, latent_dim: int, num_classes: int, image_shape: tuple[int, int, int],
+                 width: int = 64, norm: str = "batch") -> None:
+        super().__init__()
+        channels, size, _ = image_shape
+        start, layers = _plan(size)
+        self.latent_dim, self.num_classes, self.output_shape = latent_dim, num_classes, tuple(image_shape)
+        k, c = num_classes, width * 2 ** (layers - 1)
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(latent_dim + k, c, start, 1, 0, bias=False)])
+        self.norms = nn.ModuleList([norm_layer(norm, c)])
+        for _ in range(layers - 1):
+            self.ups.append(nn.ConvTranspose2d(c + k, c // 2, 4, 2, 1, bias=False))
+            self.norms.append(norm_layer(norm, c // 2))
+            c //= 2
+        self.out = nn.ConvTranspose2d(c + k, channels, 4, 2, 1)
+        self.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        code = one_hot(labels, self.num_classes).to(z.dtype)
+        h = torch.cat([z, code], dim=1).view(z.shape[0], -1, 1, 1)
+        for up, norm in zip(self.ups, self.norms, strict=True):
+            h = F.relu(norm(up(h)))
+            h = torch.cat([h, label_maps(code, h)], dim=1)
+        return torch.tanh(self.out(h))
+
+
+class EveryLayerConcatDiscriminator(nn.Module):
+    """The DCGAN discriminator with the label as K constant maps beside the input of every
+    convolution (the image, each hidden layer and the head), as in the DCGAN authors' code."""
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int, width: int = 64,
+                 norm: str = "batch") -> None:
+        super().__init__()
+        channels, size, _ = image_shape
+        start, layers = _plan(size)
+        k, c = num_classes, width
+        self.num_classes = num_classes
+        self.convs = nn.ModuleList([nn.Conv2d(channels + k, c, 4, 2, 1)])
+        self.norms = nn.ModuleList([nn.Identity()])
+        for _ in range(layers - 1):
+            self.convs.append(nn.Conv2d(c + k, c * 2, 4, 2, 1, bias=norm != "batch"))
+            self.norms.append(norm_layer(norm, c * 2))
+            c *= 2
+        self.head = nn.Conv2d(c + k, 1, start, 1, 0)
+        self.apply(dcgan_init)
+
+    def _hidden(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        h = x
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            h = F.leaky_relu(norm(conv(torch.cat([h, label_maps(code, h)], dim=1))), 0.2)
+        return h
+
+    def features(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self._hidden(x, one_hot(labels, self.num_classes)).flatten(1)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        code = one_hot(labels, self.num_classes)
+        h = self._hidden(x, code)
+        return self.head(torch.cat([h, label_maps(code, h)], dim=1)).view(-1)
 
 
 class ConditionalBatchNorm2d(nn.Module):

@@ -77,6 +77,14 @@ def norm_layer(kind: str, channels: int, dims: int = 2) -> nn.Module:
     return nn.Identity()
 
 
+class UniformLatent(nn.Module):
+    """z ~ N(0, I) to u = erf(z / √2) = 2Φ(z) - 1, uniform on [-1, 1]^d: G's first layer when
+    `model.latent_prior = "uniform"`, so every sampler keeps drawing Gaussian codes."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.erf(z * 0.7071067811865476)
+
+
 class ReferenceBatch(nn.Module):
     """Holds the fixed reference latents of a VBN generator and feeds them through it."""
 

@@ -7,17 +7,18 @@ import math
 import torch
 from torch import nn
 
-from gankit.nets.layers import Maxout, MinibatchDiscrimination, ReferenceBatch, norm_layer
+from gankit.nets.layers import Maxout, MinibatchDiscrimination, ReferenceBatch, UniformLatent, norm_layer
 
 
 class MLPGenerator(nn.Module):
     """z -> Linear/ReLU layers -> output of `output_shape` (tanh for images, linear for points)."""
 
     def __init__(self, latent_dim: int, output_shape: tuple[int, ...], hidden: list[int],
-                 norm: str = "none", tanh: bool = True, reference_size: int = 64) -> None:
+                 norm: str = "none", tanh: bool = True, reference_size: int = 64,
+                 latent_prior: str = "normal") -> None:
         super().__init__()
         self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
-        layers: list[nn.Module] = []
+        layers: list[nn.Module] = [UniformLatent()] if latent_prior == "uniform" else []
         width = latent_dim
         for h in hidden:
             layers += [nn.Linear(width, h), norm_layer(norm, h, dims=1), nn.ReLU(True)]
