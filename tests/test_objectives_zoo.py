@@ -26,7 +26,9 @@ from gankit.objectives import (
     g_loss_least_squares,
     g_loss_wasserstein,
     gradient_penalty,
+    keep_top_k,
     r1_penalty,
+    top_k_fraction,
 )
 
 REAL = torch.tensor([2.0, -0.5, 0.3])
@@ -171,3 +173,49 @@ def test_pack_groups_consecutive_samples():
     images = torch.randn(6, 1, 4, 4)
     packed = pack(images, 3)
     assert packed.shape == (2, 3, 4, 4) and torch.equal(packed[1, 2], images[5, 0])
+
+
+def test_top_k_keeps_the_fakes_d_scores_highest_and_its_schedule():
+    logits = torch.tensor([0.3, -2.0, 1.5, 0.9, -0.1], requires_grad=True)
+    kept = keep_top_k(logits, 0.5)  # ceil(2.5) = 3 of 5
+    assert sorted(kept.tolist()) == pytest.approx([0.3, 0.9, 1.5])
+    (grad,) = torch.autograd.grad(kept.sum(), logits)
+    assert grad.tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]  # G learns nothing from the worst two
+    assert keep_top_k(logits, 1.0) is logits
+    assert top_k_fraction(0, 0.9, 0.5) == 1.0
+    assert top_k_fraction(2, 0.9, 0.5) == pytest.approx(0.81)
+    assert top_k_fraction(100, 0.9, 0.5) == 0.5
+
+
+def test_top_k_generator_step_learns_only_from_the_best_fakes():
+    from gankit.config import config_from_dict
+    from gankit.recipes import build_recipe
+
+    cfg = config_from_dict({"data": {"dataset": "ring8"},
+                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
+                            "objective": {"top_k": 0.25, "top_k_gamma": 0.5},
+                            "train": {"batch_size": 8}})
+    recipe = build_recipe(cfg, (2,))
+    recipe.epoch_steps = 1.0
+    recipe.g_steps = 10  # 0.5 ** 10 < 0.25: the floor
+    fake = torch.randn(8, 2, requires_grad=True)
+    loss = recipe.loss.generator(recipe._top_k(recipe.critic(fake)))
+    (grad,) = torch.autograd.grad(loss, fake)
+    scores = recipe.critic(fake).detach()
+    best = set(scores.topk(2).indices.tolist())
+    assert {i for i in range(8) if grad[i].abs().sum() > 0} == best
+    assert recipe.extra_state()["g_steps"] == 10
+    recipe.load_extra_state({"g_steps": 3})
+    assert recipe.g_steps == 3
+
+
+@pytest.mark.parametrize("objective, recipe, message", [
+    ({"top_k": 0.0}, "gan", "fractions in \\(0, 1\\]"),
+    ({"top_k": 0.5, "feature_matching": True}, "gan", "not with feature matching"),
+    ({"top_k": 0.5}, "acgan", "not with feature matching or the acgan/ssgan"),
+])
+def test_top_k_mistakes_fail_before_training(objective, recipe, message):
+    from gankit.config import config_from_dict
+
+    with pytest.raises(GankitError, match=message):
+        config_from_dict({"recipe": recipe, "objective": objective})

@@ -68,6 +68,8 @@ class ObjectiveConfig:
     weight_clip: float = 0.0  # WGAN weight clipping bound (0 = off)
     feature_matching: bool = False  # G matches mean D features instead of fooling D
     historical_averaging: float = 0.0  # weight of the historical-averaging penalty
+    top_k: float = 1.0  # top-k G updates (Sinha et al. 2020): least kept fraction of the fakes (1 = off)
+    top_k_gamma: float = 0.99  # ... the kept fraction starts at 1 and shrinks by this per epoch
     aux_class_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
 
 
@@ -258,6 +260,12 @@ def _validate_objective(cfg: RunConfig) -> None:
         raise GankitError(f"objective.label_smoothing applies to minimax/nonsaturating, not {o.loss}")
     if not o.label_smoothing < 1:
         raise GankitError(f"objective.label_smoothing must be below 1, got {o.label_smoothing}")
+    if not 0 < o.top_k <= 1 or not 0 < o.top_k_gamma <= 1:
+        raise GankitError(f"objective.top_k and top_k_gamma are fractions in (0, 1], got {o.top_k} "
+                          f"and {o.top_k_gamma}")
+    if o.top_k < 1 and (o.feature_matching or cfg.recipe in ("acgan", "ssgan")):
+        raise GankitError("objective.top_k selects the fakes D scores best for G's adversarial loss: "
+                          "not with feature matching or the acgan/ssgan recipes")
     if cfg.train.batch_size % m.pack:
         raise GankitError(f"model.pack = {m.pack} does not divide train.batch_size = "
                           f"{cfg.train.batch_size}")

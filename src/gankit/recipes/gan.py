@@ -15,7 +15,9 @@ from gankit.objectives import (
     clip_weights,
     feature_matching_loss,
     gradient_penalty,
+    keep_top_k,
     r1_penalty,
+    top_k_fraction,
 )
 from gankit.recipes.base import Recipe, make_optimizer
 
@@ -45,10 +47,14 @@ class GANRecipe(Recipe):
                 self.nets["discriminator"].parameters(), cfg.optim, cfg.optim.lr_d
             ),
         }
+        self.g_steps, self.epoch_steps = 0, 1.0  # top-k's schedule counts epochs of G steps
         self.history = {}
         if self.obj.historical_averaging > 0:
             self.history = {name: HistoricalAverage(net.parameters())
                             for name, net in self.nets.items()}
+
+    def attach_source(self, source, seed: int) -> None:
+        self.epoch_steps = max(1.0, len(source) / self.cfg.train.batch_size)
 
     def make_discriminator(self) -> torch.nn.Module:
         return build_discriminator(self.cfg.model, self.data_shape)
@@ -106,15 +112,24 @@ class GANRecipe(Recipe):
                 loss_g = feature_matching_loss(self.disc_features(real, labels),
                                                self.disc_features(fake, labels))
             else:
-                loss_g = self.loss.generator(critic(fake))
+                loss_g = self.loss.generator(self._top_k(critic(fake)))
             self._step("generator", loss_g)
+        self.g_steps += 1
         out.update(loss_d=loss_d, loss_g=loss_g, d_real=real_logits.mean(),
                    d_fake=fake_logits.mean())
         return {k: v.detach() for k, v in out.items()}
 
+    def _top_k(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        if self.obj.top_k >= 1:
+            return fake_logits
+        fraction = top_k_fraction(self.g_steps / self.epoch_steps, self.obj.top_k_gamma, self.obj.top_k)
+        return keep_top_k(fake_logits, fraction)
+
     def extra_state(self) -> dict:
-        return {name: h.state_dict() for name, h in self.history.items()}
+        state = {name: h.state_dict() for name, h in self.history.items()}
+        return {**state, "g_steps": self.g_steps} if self.obj.top_k < 1 else state
 
     def load_extra_state(self, state: dict) -> None:
         for name, h in self.history.items():
             h.load_state_dict(state[name])
+        self.g_steps = int(state.get("g_steps", 0))
