@@ -69,6 +69,17 @@ def test_every_layer_concatenation_reaches_past_the_first_layer():
     assert (features[0] - features[1]).abs().max() > 1e-6
 
 
+def test_cbn_generator_can_also_take_the_label_beside_z():
+    gen = CBNGenerator(8, 10, (1, 28, 28), width=8, label_in_latent=True).eval()
+    assert gen.ups[0].in_channels == 8 + 10
+    for norm in gen.norms:  # class-blind norms: only the label beside z can tell classes apart
+        torch.nn.init.ones_(norm.gain.weight)
+        torch.nn.init.zeros_(norm.bias.weight)
+    with torch.no_grad():
+        out = gen(torch.randn(1, 8).repeat(2, 1), torch.tensor([3, 4]))
+    assert (out[0] - out[1]).abs().max() > 1e-4
+
+
 def test_conditional_batch_norm_is_batch_norm_with_a_gain_and_bias_per_class():
     gen = CBNGenerator(8, 10, (1, 28, 28), width=8)
     norm = gen.norms[0]
@@ -235,6 +246,7 @@ def test_ssgan_resume_is_exact(tmp_path, idx_dir):
     ({"recipe": "cgan", "model": {"conditioning": "concat_all", "minibatch_kernels": 8}},
      "without minibatch discrimination"),
     ({"recipe": "acgan", "model": {"latent_prior": "uniform"}}, "is for the unconditional gan recipe"),
+    ({"recipe": "cgan", "model": {"cbn_label_in_latent": True}}, "is for the conditional batch-norm G"),
 ])
 def test_conditional_config_mistakes_fail_before_training(values, message):
     with pytest.raises(GankitError, match=message):

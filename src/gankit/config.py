@@ -55,6 +55,7 @@ class ModelConfig:
     num_classes: int = 10  # conditional and semi-supervised recipes: classes of the labels
     conditioning: str = "concat"  # cgan: concat (one-hot beside z and x) | concat_all (... and beside
     # every hidden layer of G and D) | projection (cBN G, projection D)
+    cbn_label_in_latent: bool = False  # projection: the one-hot label also joins z in the cBN G
 
 
 @dataclass
@@ -289,6 +290,9 @@ def _validate_objective(cfg: RunConfig) -> None:
         raise GankitError(f"model.conditioning = \"{m.conditioning}\" is for the cgan recipe with dcgan nets")
     if m.latent_prior != "normal" and cfg.recipe != "gan":
         raise GankitError(f"model.latent_prior = \"{m.latent_prior}\" is for the unconditional gan recipe")
+    if m.cbn_label_in_latent and m.conditioning != "projection":
+        raise GankitError("model.cbn_label_in_latent is for the conditional batch-norm G of "
+                          "model.conditioning = \"projection\"")
     if m.conditioning == "concat_all" and (m.g_norm == "virtual_batch" or m.minibatch_kernels):
         raise GankitError("model.conditioning = \"concat_all\" works with g_norm batch|none and "
                           "without minibatch discrimination")

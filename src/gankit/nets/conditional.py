@@ -143,18 +143,22 @@ class ConditionalBatchNorm2d(nn.Module):
 
 
 class CBNGenerator(nn.Module):
-    """The DCGAN generator with conditional batch norm after every hidden layer."""
+    """The DCGAN generator with conditional batch norm after every hidden layer; with
+    `label_in_latent` the one-hot label also joins z (as in BigGAN, where the class embedding
+    is both concatenated to z and fed to the conditional norms)."""
 
     conditional = True
 
     def __init__(self, latent_dim: int, num_classes: int, image_shape: tuple[int, int, int],
-                 width: int = 64) -> None:
+                 width: int = 64, label_in_latent: bool = False) -> None:
         super().__init__()
         channels, size, _ = image_shape
         start, layers = _plan(size)
         self.latent_dim, self.num_classes, self.output_shape = latent_dim, num_classes, tuple(image_shape)
+        self.label_in_latent = label_in_latent
         c = width * 2 ** (layers - 1)
-        self.ups = nn.ModuleList([nn.ConvTranspose2d(latent_dim, c, start, 1, 0, bias=False)])
+        first_in = latent_dim + (num_classes if label_in_latent else 0)
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(first_in, c, start, 1, 0, bias=False)])
         self.norms = nn.ModuleList([ConditionalBatchNorm2d(c, num_classes)])
         for _ in range(layers - 1):
             self.ups.append(nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False))
@@ -164,6 +168,8 @@ class CBNGenerator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if self.label_in_latent:
+            z = torch.cat([z, one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
         h = z.view(z.shape[0], -1, 1, 1)
         for up, norm in zip(self.ups, self.norms, strict=True):
             h = F.relu(norm(up(h), labels))

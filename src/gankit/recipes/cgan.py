@@ -35,7 +35,7 @@ class ConditionalGANRecipe(GANRecipe):
     def make_generator(model: ModelConfig, data_shape: tuple[int, ...]) -> nn.Module:
         k = model.num_classes
         if model.conditioning == "projection":
-            return CBNGenerator(model.latent_dim, k, data_shape, model.g_width)
+            return CBNGenerator(model.latent_dim, k, data_shape, model.g_width, model.cbn_label_in_latent)
         if model.conditioning == "concat_all":
             return EveryLayerConcatGenerator(model.latent_dim, k, data_shape, model.g_width, model.g_norm)
         base = build_generator(dataclasses.replace(model, latent_dim=model.latent_dim + k), data_shape)
