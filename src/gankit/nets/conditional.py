@@ -17,6 +17,11 @@ def one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     return F.one_hot(labels.long(), num_classes).float()
 
 
+def label_maps(code: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """One-hot codes (N, K) as K constant maps of `like`'s spatial size."""
+    return code[:, :, None, None].expand(-1, -1, *like.shape[-2:]).to(like.dtype)
+
+
 class LabelConcatGenerator(nn.Module):
     """G(z, y) = base([z, one_hot(y)]): any unconditional generator built for a latent of
     latent_dim + num_classes."""
@@ -43,8 +48,7 @@ class LabelConcatDiscriminator(nn.Module):
     def joined(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         code = one_hot(labels, self.num_classes)
         if self.image:
-            maps = code[:, :, None, None].expand(-1, -1, *x.shape[-2:])
-            return torch.cat([x, maps], dim=1)
+            return torch.cat([x, label_maps(code, x)], dim=1)
         return torch.cat([x.flatten(1), code], dim=1)
 
     def features(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -52,11 +56,6 @@ class LabelConcatDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.base(self.joined(x, labels))
-
-
-def label_maps(code: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """One-hot codes (N, K) as K constant maps of `like`'s spatial size."""
-    return code[:, :, None, None].expand(-1, -1, *like.shape[-2:]).to(like.dtype)
 
 
 class EveryLayerConcatGenerator(nn.Module):
