@@ -197,16 +197,31 @@ def test_top_k_generator_step_learns_only_from_the_best_fakes():
                             "train": {"batch_size": 8}})
     recipe = build_recipe(cfg, (2,))
     recipe.epoch_steps = 1.0
-    recipe.g_steps = 10  # 0.5 ** 10 < 0.25: the floor
+    recipe.step = 10  # 0.5 ** 10 < 0.25: the floor
     fake = torch.randn(8, 2, requires_grad=True)
     loss = recipe.loss.generator(recipe._top_k(recipe.critic(fake)))
     (grad,) = torch.autograd.grad(loss, fake)
     scores = recipe.critic(fake).detach()
     best = set(scores.topk(2).indices.tolist())
     assert {i for i in range(8) if grad[i].abs().sum() > 0} == best
-    assert recipe.extra_state()["g_steps"] == 10
-    recipe.load_extra_state({"g_steps": 3})
-    assert recipe.g_steps == 3
+    assert recipe.extra_state() == {}  # the schedule follows the Trainer's step: nothing to save
+
+
+def test_trainer_tells_the_recipe_its_step(tmp_path):
+    from gankit.config import config_from_dict
+    from gankit.train import Trainer
+
+    cfg = config_from_dict({"data": {"dataset": "ring8", "toy_samples": 400},
+                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
+                            "objective": {"top_k": 0.5},
+                            "train": {"steps": 3, "batch_size": 8, "tensorboard": False, "grid_size": 10}})
+    trainer = Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
+    seen = []
+    step = trainer.recipe.train_step
+    trainer.recipe.train_step = lambda batches: (seen.append(trainer.recipe.step), step(batches))[1]
+    trainer.run()
+    assert seen == [0, 1, 2]
+    assert trainer.recipe.epoch_steps == 50.0  # 400 points / batch 8
 
 
 @pytest.mark.parametrize("objective, recipe, message", [

@@ -45,6 +45,7 @@ class Recipe(ABC):
         self.precision = Precision()
         self.world = World()
         self.noise: LatentStream | None = None  # set by the Trainer; else torch's global RNG
+        self.step = 0  # training steps finished before the current one (kept by the Trainer)
 
     @staticmethod
     def make_generator(model: ModelConfig, data_shape: tuple[int, ...]) -> nn.Module:

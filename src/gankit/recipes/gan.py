@@ -47,7 +47,7 @@ class GANRecipe(Recipe):
                 self.nets["discriminator"].parameters(), cfg.optim, cfg.optim.lr_d
             ),
         }
-        self.g_steps, self.epoch_steps = 0, 1.0  # top-k's schedule counts epochs of G steps
+        self.epoch_steps = 1.0  # steps per epoch of the data, for top-k's schedule
         self.history = {}
         if self.obj.historical_averaging > 0:
             self.history = {name: HistoricalAverage(net.parameters())
@@ -114,7 +114,6 @@ class GANRecipe(Recipe):
             else:
                 loss_g = self.loss.generator(self._top_k(critic(fake)))
             self._step("generator", loss_g)
-        self.g_steps += 1
         out.update(loss_d=loss_d, loss_g=loss_g, d_real=real_logits.mean(),
                    d_fake=fake_logits.mean())
         return {k: v.detach() for k, v in out.items()}
@@ -122,14 +121,12 @@ class GANRecipe(Recipe):
     def _top_k(self, fake_logits: torch.Tensor) -> torch.Tensor:
         if self.obj.top_k >= 1:
             return fake_logits
-        fraction = top_k_fraction(self.g_steps / self.epoch_steps, self.obj.top_k_gamma, self.obj.top_k)
+        fraction = top_k_fraction(self.step / self.epoch_steps, self.obj.top_k_gamma, self.obj.top_k)
         return keep_top_k(fake_logits, fraction)
 
     def extra_state(self) -> dict:
-        state = {name: h.state_dict() for name, h in self.history.items()}
-        return {**state, "g_steps": self.g_steps} if self.obj.top_k < 1 else state
+        return {name: h.state_dict() for name, h in self.history.items()}
 
     def load_extra_state(self, state: dict) -> None:
         for name, h in self.history.items():
             h.load_state_dict(state[name])
-        self.g_steps = int(state.get("g_steps", 0))

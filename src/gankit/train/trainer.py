@@ -211,6 +211,7 @@ class Trainer:
                     self._set_learning_rates()
                     real = [self._to_device(next(batches))
                             for _ in range(self.recipe.batches_per_step)]
+                    self.recipe.step = self.step
                     with self.recipe.precision.autocast():
                         scalars = self.recipe.train_step(real)
                     watch.observe(self.step + 1, scalars)
