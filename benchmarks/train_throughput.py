@@ -1,7 +1,7 @@
 """gankit's Trainer vs a plain PyTorch loop of the same nets, batch and settings, in one process.
 
     python benchmarks/train_throughput.py [--preset dcgan-fashion-mnist] [--image-size 64]
-        [--batch-size 256] [--precision fp32|bf16|fp16] [--compile] [--channels-last]
+        [--batch-size 256] [--precision fp32|bf16|fp16] [--compile [--compile-mode M]] [--channels-last]
         [--steps 60] [--repeats 2] [--device auto|cpu|cuda]
 
 Both loops run the DCGAN update (D on real and fake, then G) on in-memory batches with the
@@ -39,7 +39,7 @@ def _sync(device: torch.device) -> None:
 
 
 def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.device,
-               precision: str, channels_last: bool, compile_nets: bool) -> float:
+               precision: str, channels_last: bool, compile_mode: str | bool) -> float:
     """pytorch/examples' DCGAN loop, written plainly (no per-step host sync): img/s."""
     torch.manual_seed(0)
     shape = tuple(data.shape[1:])
@@ -49,7 +49,8 @@ def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.d
     betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr_g, betas=betas, fused=fused)
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr_d, betas=betas, fused=fused)
-    run_g, run_d = (torch.compile(gen), torch.compile(disc)) if compile_nets else (gen, disc)
+    run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
+                    if compile_mode else (gen, disc))
     scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
     autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
                 else contextlib.nullcontext())
@@ -70,6 +71,8 @@ def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.d
         if i == warmup:
             _sync(device)
             start = time.perf_counter()
+        if compile_mode in ("reduce-overhead", "max-autotune") and device.type == "cuda":
+            torch.compiler.cudagraph_mark_step_begin()  # last step's graph outputs may be reused
         real = data[torch.randint(len(data), (batch,), device=data.device)]
         real = real.contiguous(memory_format=layout)
         with autocast:
@@ -105,6 +108,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help="default: the preset's")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D in both")
+    parser.add_argument("--compile-mode", default="default",
+                        choices=["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"])
     parser.add_argument("--channels-last", action="store_true", help="NHWC layout in both")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--steps", type=int, default=60, help="timed steps per repeat")
@@ -118,7 +123,7 @@ def main() -> None:
     overrides = ["train.tensorboard=false", "train.sample_every=100000", "train.ema_decay=0",
                  "train.checkpoint_every=100000", f'train.device="{device.type}"',
                  f'train.precision="{args.precision}"',
-                 f'train.compile="{str(args.compile).lower()}"',
+                 f'train.compile="{str(args.compile).lower()}"', f'train.compile_mode="{args.compile_mode}"',
                  f'train.channels_last="{str(args.channels_last).lower()}"', *args.set]
     if args.image_size:
         overrides.append(f"data.image_size={args.image_size}")
@@ -133,7 +138,7 @@ def main() -> None:
                 torch.cuda.reset_peak_memory_stats(device)
             if name == "plain":
                 plain.append(plain_loop(cfg, data, args.steps, args.warmup, device, args.precision,
-                                        args.channels_last, args.compile))
+                                        args.channels_last, args.compile and args.compile_mode))
             else:
                 ours.append(gankit_loop(load_preset(args.preset, overrides), args.steps, args.warmup))
             if device.type == "cuda":
@@ -142,7 +147,7 @@ def main() -> None:
     batch = cfg.train.batch_size
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     setting = (f"{cfg.data.image_size}x{cfg.data.image_size}, batch {batch}, {args.precision}, "
-               f"{'compiled' if args.compile else 'eager'}, "
+               f"{'compiled (' + args.compile_mode + ')' if args.compile else 'eager'}, "
                f"{'channels-last' if args.channels_last else 'contiguous'}, {device}")
     print(setting)
     for name, runs, best in (("plain PyTorch loop", plain, best_plain), ("gankit Trainer", ours, best_ours)):
@@ -153,7 +158,8 @@ def main() -> None:
     print(f"ratio gankit/plain: {best_ours / best_plain:.3f}; peak RSS {rss_mib:.0f} MiB{mem}")
     print(json.dumps({
         "preset": args.preset, "image_size": cfg.data.image_size, "batch_size": batch,
-        "precision": args.precision, "compile": args.compile, "channels_last": args.channels_last,
+        "precision": args.precision, "compile": args.compile and args.compile_mode,
+        "channels_last": args.channels_last,
         "device": str(device), "steps": args.steps, "repeats": args.repeats,
         "plain_img_per_s": round(best_plain, 1), "gankit_img_per_s": round(best_ours, 1),
         "ratio": round(best_ours / best_plain, 3), "peak_rss_mib": round(rss_mib),

@@ -41,7 +41,7 @@ def tiny_config(data_root: str, **train) -> RunConfig:
     values = {
         "data": {"dataset": "fashion-mnist", "root": str(data_root), "image_size": 28},
         "model": {"arch": "dcgan", "latent_dim": 8, "g_width": 8, "d_width": 8},
-        "train": {"steps": 6, "batch_size": 16, "log_every": 2, "sample_every": 3,
+        "train": {"device": "cpu", "steps": 6, "batch_size": 16, "log_every": 2, "sample_every": 3,
                   "checkpoint_every": 3, "grid_size": 8, "tensorboard": False, **train},
     }
     return config_from_dict(values)

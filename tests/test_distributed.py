@@ -31,7 +31,7 @@ def mlp_ring_config(**train) -> dict:
         "data": {"dataset": "ring8", "toy_samples": 2000},
         "model": {"arch": "mlp", "latent_dim": 4, "g_hidden": [32, 32], "d_hidden": [32, 32],
                   "g_norm": "none", "d_norm": "none"},
-        "train": {"steps": 6, "batch_size": 32, "log_every": 3, "sample_every": 100,
+        "train": {"device": "cpu", "steps": 6, "batch_size": 32, "log_every": 3, "sample_every": 100,
                   "checkpoint_every": 3, "tensorboard": False, **train},
     }
 
@@ -139,7 +139,7 @@ def test_cli_train_under_torchrun_and_gathered_evaluation(idx_dir, tmp_path):
     """`torchrun -m gankit train` on a DCGAN (batch norm: ranks normalise their own half)
     with an in-training evaluation: the ranks' gathered samples give what one process
     computes from the saved generator."""
-    config = tiny_config(idx_dir, steps=4, batch_size=16, sample_every=4, checkpoint_every=4,
+    config = tiny_config(idx_dir, device="cpu", steps=4, batch_size=16, sample_every=4, checkpoint_every=4,
                          eval_every=4, eval_n=40, eval_metrics=["fid", "kid"],
                          eval_features="fmnist")
     preset = tmp_path / "tiny.toml"
@@ -167,7 +167,7 @@ def test_every_recipe_trains_under_ddp_with_identical_ranks(idx_dir, tmp_path):
     """cgan (concat and projection), acgan, ssgan (its baseline net and labelled batches
     too) and the Improved-Techniques GAN (feature matching through D's `features`,
     minibatch discrimination) for 3 steps on 2 ranks."""
-    base = dataclasses.asdict(tiny_config(idx_dir, steps=3, batch_size=16, sample_every=3,
+    base = dataclasses.asdict(tiny_config(idx_dir, device="cpu", steps=3, batch_size=16, sample_every=3,
                                           checkpoint_every=3))
     variants = {
         "cgan": {"recipe": "cgan"},

@@ -14,7 +14,7 @@ from gankit.recipes import build_recipe
 from gankit.runtime.distributed import World, pick_backend, rank_seed, shard
 from gankit.runtime.noise import LatentStream
 from gankit.runtime.precision import Precision
-from gankit.runtime.settings import resolve_runtime
+from gankit.runtime.settings import resolve_device, resolve_runtime
 from gankit.train import Trainer
 from tests.conftest import tiny_config
 
@@ -22,7 +22,7 @@ from tests.conftest import tiny_config
 def _cfg(**sections):
     values = {"data": {"dataset": "ring8", "toy_samples": 500},
               "model": {"arch": "mlp", "latent_dim": 4, "g_hidden": [16], "d_hidden": [16]},
-              "train": {"batch_size": 32}}
+              "train": {"batch_size": 32, "device": "cpu"}}
     for name, extra in sections.items():
         values.setdefault(name, {}).update(extra)
     return config_from_dict(values)
@@ -50,6 +50,14 @@ def test_nccl_needs_cuda_and_auto_picks_gloo_on_cpu():
         pick_backend("nccl", "cpu")
 
 
+def test_more_ranks_than_gpus_on_a_node_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cuda", World(0, 2, 0)) == torch.device("cuda", 0)
+    with pytest.raises(GankitError, match=r"more processes on this node than it has CUDA devices \(1\)"):
+        resolve_device("cuda", World(1, 2, 1))
+
+
 def test_compile_without_a_compiler_is_refused(monkeypatch):
     monkeypatch.setattr("gankit.runtime.settings.shutil.which", lambda name: None)
     with pytest.raises(GankitError, match="train.compile: inductor on CPU needs a C\\+\\+ compiler"):
@@ -60,7 +68,28 @@ def test_auto_settings_say_what_they_picked_on_cpu():
     runtime = resolve_runtime(_cfg(), World())
     assert (runtime.device.type, runtime.precision, runtime.channels_last, runtime.compile) == \
         ("cpu", "fp32", False, False)
-    assert "auto: precision fp32, channels_last off, compile off" in runtime.line()
+    assert "auto: precision fp32, compile off, channels_last off" in runtime.line()
+
+
+def _pretend_cuda(monkeypatch):
+    for name, value in (("is_available", True), ("is_bf16_supported", True), ("current_device", 0)):
+        monkeypatch.setattr(torch.cuda, name, lambda value=value: value)
+    monkeypatch.setattr("gankit.runtime.settings.compiler_missing", lambda device: None)
+
+
+def test_cuda_settings_compiled_conv_nets_stay_contiguous(monkeypatch):
+    """On CUDA: bf16 by default; compiled DCGANs without channels-last (PyTorch 2.11's compiled
+    conv backward failed on it); CUDA graphs marked for the compile modes that use them."""
+    _pretend_cuda(monkeypatch)
+    dcgan = {"data": {"dataset": "fashion-mnist"}, "model": {"arch": "dcgan"}}
+    eager = resolve_runtime(_cfg(**dcgan, train={"device": "cuda"}), World())
+    assert (eager.precision, eager.channels_last, eager.cuda_graphs) == ("bf16", True, False)
+    compiled = resolve_runtime(_cfg(**dcgan, train={"device": "cuda", "compile": "true",
+                                                     "compile_mode": "reduce-overhead"}), World())
+    assert (compiled.channels_last, compiled.cuda_graphs) == (False, True)
+    with pytest.raises(GankitError, match="channels-last conv backward"):
+        resolve_runtime(_cfg(**dcgan, train={"device": "cuda", "compile": "true",
+                                             "channels_last": "true"}), World())
 
 
 def test_rank_shares_of_batches_and_latents_make_up_the_single_process_ones():
@@ -99,6 +128,20 @@ def test_scaled_inner_gradient_is_unscaled():
     plain = input_gradient(net, x)
     scaled = input_gradient(net, x, grad_scale=torch.tensor(65536.0))
     assert torch.allclose(plain, scaled, rtol=1e-6)
+
+
+def test_inner_gradient_scale_fits_in_fp16():
+    """Found on CUDA: with GradScaler's first scale (2^16) the fp16 critic's inner backward
+    overflowed (65,536 > fp16's 65,504) and the gradient penalty read inf."""
+    w = torch.tensor([[0.6, -1.3, 0.4]])
+
+    def fp16_critic(x):
+        return torch.nn.functional.linear(x.half(), w.half()).view(-1)
+
+    x = torch.randn(8, 3, requires_grad=True)
+    grad = input_gradient(fp16_critic, x, grad_scale=torch.tensor(65536.0))
+    assert torch.isfinite(grad).all()
+    assert torch.allclose(grad, w.expand(8, 3), rtol=1e-3)
 
 
 def test_bf16_training_runs_and_keeps_fp32_weights(idx_dir, tmp_path):

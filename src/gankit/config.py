@@ -110,6 +110,7 @@ class TrainConfig:
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (autocast; fp16 with a grad scaler, CUDA only)
     channels_last: str = "auto"  # auto | true | false: NHWC memory layout for the conv nets
     compile: str = "auto"  # auto | true | false: torch.compile G and D
+    compile_mode: str = "default"  # default | reduce-overhead (CUDA graphs) | max-autotune
     backend: str = "auto"  # torchrun: auto (nccl on CUDA, gloo on CPU) | gloo | nccl
     sync_batchnorm: bool = False  # torchrun on CUDA: batch statistics over every rank
 
@@ -143,6 +144,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "train.precision": ("auto", "fp32", "bf16", "fp16"),
     "train.channels_last": ("auto", "true", "false"),
     "train.compile": ("auto", "true", "false"),
+    "train.compile_mode": ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"),
     "train.backend": ("auto", "gloo", "nccl"),
 }
 

@@ -7,12 +7,22 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import nn
 
+# Σ D(x) hands each sample's output the whole inner scale as its gradient, so the scale
+# itself must fit in fp16 (max 65,504, below GradScaler's starting 2^16) with room to grow
+# through the layers: the inner backward uses at most this scale.
+INNER_SCALE_CAP = 2.0**10
+
 
 def input_gradient(critic: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
                    grad_scale: torch.Tensor | float = 1.0) -> torch.Tensor:
     """∇ₓ Σ D(x) in float32, kept in the graph (create_graph) so a penalty on it trains D,
-    taken outside autocast. Under fp16 the output is scaled by `grad_scale` before the inner
-    backward (so small gradients do not underflow) and the result divided by it again."""
+    taken outside autocast. Under fp16 the output is scaled by `grad_scale` (at most
+    INNER_SCALE_CAP) before the inner backward, so small gradients do not underflow, and
+    the result divided by it again."""
+    if isinstance(grad_scale, torch.Tensor):
+        grad_scale = grad_scale.clamp(max=INNER_SCALE_CAP)  # on the device: no host sync
+    else:
+        grad_scale = min(grad_scale, INNER_SCALE_CAP)
     out = critic(x).float().sum()
     with torch.autocast(x.device.type, enabled=False):  # backward passes run outside autocast
         (grad,) = torch.autograd.grad(out * grad_scale, x, create_graph=True)

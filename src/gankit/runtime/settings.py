@@ -24,8 +24,15 @@ class Runtime:
     channels_last: bool
     compile: bool
     world: World
+    compile_mode: str = "default"
     chosen: tuple[str, ...] = ()  # settings picked by "auto", for the log line
     notes: tuple[str, ...] = ()  # advice about the settings asked for
+
+    @property
+    def cuda_graphs(self) -> bool:
+        """Whether the compiled nets replay CUDA graphs (compile modes that use them, on CUDA)."""
+        return (self.compile and self.device.type == "cuda"
+                and self.compile_mode in ("reduce-overhead", "max-autotune"))
 
     def line(self) -> str:
         ranks = f", {self.world.size} processes" if self.world.distributed else ""
@@ -49,6 +56,9 @@ def resolve_device(name: str, world: World) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda":
+        if world.distributed and world.local_rank >= torch.cuda.device_count():
+            raise GankitError(f"torchrun started more processes on this node than it has CUDA devices "
+                              f"({torch.cuda.device_count()}); set --nproc_per_node to at most that")
         return torch.device("cuda", world.local_rank if world.distributed else torch.cuda.current_device())
     return torch.device(name)
 
@@ -100,15 +110,22 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
         notes.append("this CPU has no bf16 units; bf16 autocast ran DCGAN 25x slower than "
                      "fp32 on such a CPU (README)")
     conv = cfg.model.arch == "dcgan"
-    channels_last = t.channels_last == "true"
-    if t.channels_last == "auto":
-        # measured on this 2-core CPU: 13 % more img/s for DCGAN-32, 7 % for DCGAN-64 (README)
-        channels_last = conv
-        chosen.append(f"channels_last {'on' if channels_last else 'off'}")
     compile_nets = t.compile == "true"
     if t.compile == "auto":
         compile_nets = False  # compiling costs minutes up front; switch on for long runs
         chosen.append("compile off")
+    # measured on an H100 with PyTorch 2.11: compiled conv backward in channels-last fails
+    # (convolution_backward stride mismatch), in the plain loop of the benchmark too (README)
+    compiled_cuda = compile_nets and cuda
+    channels_last = t.channels_last == "true"
+    if t.channels_last == "auto":
+        # measured on this 2-core CPU: 13 % more img/s for DCGAN-32, 7 % for DCGAN-64 (README);
+        # on an H100, eager, within noise of contiguous (README)
+        channels_last = conv and not compiled_cuda
+        chosen.append(f"channels_last {'on' if channels_last else 'off'}")
+    elif channels_last and compiled_cuda and conv:
+        raise GankitError("train.channels_last: torch.compile on CUDA fails on channels-last conv "
+                          "backward (seen with PyTorch 2.11); set train.channels_last = false or auto")
     if compile_nets:
         missing = compiler_missing(device)
         if missing:
@@ -120,4 +137,5 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
     if t.sync_batchnorm and not (world.distributed and cuda):
         raise GankitError("train.sync_batchnorm: PyTorch's SyncBatchNorm runs only on CUDA under "
                           "torchrun; set it to false")
-    return Runtime(device, precision, channels_last, compile_nets, world, tuple(chosen), tuple(notes))
+    return Runtime(device, precision, channels_last, compile_nets, world, t.compile_mode, tuple(chosen),
+                   tuple(notes))

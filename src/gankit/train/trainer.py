@@ -108,7 +108,7 @@ class Trainer:
         """`net` as the training step calls it: compiled and/or under DDP."""
         if self.world.distributed and self.cfg.train.sync_batchnorm:
             net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
-        view = torch.compile(net) if self.runtime.compile else net
+        view = torch.compile(net, mode=self.cfg.train.compile_mode) if self.runtime.compile else net
         if self.world.distributed:
             view = DistributedNet(view, self.device)
         return view
@@ -179,7 +179,7 @@ class Trainer:
         out = generate(gen, self.fixed_z, labels=labels)
         path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
         if self.source.kind == "points":
-            ref = self.source.tensors[:2000].numpy()
+            ref = self.source.tensors[:2000].cpu().numpy()  # the data lives on the GPU there
             return save_scatter(out.numpy(), path, ref, f"step {self.step}")
         nrow = gen.num_classes if labels is not None else None  # a column per class
         return save_grid(to_uint8(out), path, nrow=nrow)
@@ -212,6 +212,8 @@ class Trainer:
                     real = [self._to_device(next(batches))
                             for _ in range(self.recipe.batches_per_step)]
                     self.recipe.step = self.step
+                    if self.runtime.cuda_graphs:  # outputs of the last step's graphs may be reused
+                        torch.compiler.cudagraph_mark_step_begin()
                     with self.recipe.precision.autocast():
                         scalars = self.recipe.train_step(real)
                     watch.observe(self.step + 1, scalars)
