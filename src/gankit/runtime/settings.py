@@ -93,12 +93,17 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
     if per_rank % cfg.model.pack:
         raise GankitError(f"model.pack = {cfg.model.pack} does not divide the batch per process "
                           f"({per_rank} = {t.batch_size} / {world.size} ranks)")
+    compile_nets = t.compile == "true"
     precision = t.precision
     if precision == "auto":
-        # bf16 autocast pays on GPUs with bf16 units; on CPUs it is left to the user (on the
-        # 2-core machine the README measures, without bf16 units, it is 25x slower)
-        precision = "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
+        # measured on an H100 (README): eager DCGAN steps are launch-bound and bf16's casts
+        # made them 0-15 % slower than fp32 (TF32 convolutions); compiled, bf16 was faster.
+        # On CPUs without bf16 units (the README's 2-core machine) bf16 is 25x slower.
+        precision = "bf16" if cuda and compile_nets and torch.cuda.is_bf16_supported() else "fp32"
         chosen.append(f"precision {precision}")
+    if t.compile == "auto":
+        compile_nets = False  # compiling costs minutes up front; switch on for long runs
+        chosen.append("compile off")
     if precision == "fp16" and not cuda:
         raise GankitError("train.precision: fp16 (with a gradient scaler) needs CUDA; on CPU use "
                           "bf16 or fp32")
@@ -110,10 +115,6 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
         notes.append("this CPU has no bf16 units; bf16 autocast ran DCGAN 25x slower than "
                      "fp32 on such a CPU (README)")
     conv = cfg.model.arch == "dcgan"
-    compile_nets = t.compile == "true"
-    if t.compile == "auto":
-        compile_nets = False  # compiling costs minutes up front; switch on for long runs
-        chosen.append("compile off")
     # measured on an H100 with PyTorch 2.11: compiled conv backward in channels-last fails
     # (convolution_backward stride mismatch), in the plain loop of the benchmark too (README)
     compiled_cuda = compile_nets and cuda
