@@ -4,7 +4,7 @@ PY := .venv/bin/python
 DEMO_RUN ?= runs/demo
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-slow bench lab lint setup data clean
+.PHONY: demo test test-slow bench bench-gpu lab lint setup data clean
 
 setup: .venv/.gankit-installed
 
@@ -33,6 +33,10 @@ test-slow: setup data
 bench: setup data
 	$(PY) benchmarks/train_throughput.py
 	$(PY) benchmarks/metrics_speed.py
+
+# on a machine with a CUDA GPU: the CUDA tests, then the GPU throughput table (runs/gpu-suite)
+bench-gpu: setup data
+	PYTHON=$(PY) benchmarks/gpu_suite.sh check eager compile graphs
 
 lab: setup
 	$(PY) -m gankit compare gan-grid25 pacgan-grid25 wgan-gp-grid25 --seeds 3 --out runs/lab
