@@ -108,7 +108,7 @@ class Trainer:
         """`net` as the training step calls it: compiled and/or under DDP."""
         if self.world.distributed and self.cfg.train.sync_batchnorm:
             net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
-        view = torch.compile(net, mode=self.cfg.train.compile_mode) if self.runtime.compile else net
+        view = torch.compile(net, mode=self.runtime.compile_mode) if self.runtime.compile else net
         if self.world.distributed:
             view = DistributedNet(view, self.device)
         return view
@@ -212,7 +212,7 @@ class Trainer:
                     real = [self._to_device(next(batches))
                             for _ in range(self.recipe.batches_per_step)]
                     self.recipe.step = self.step
-                    if self.runtime.cuda_graphs:  # outputs of the last step's graphs may be reused
+                    if self.runtime.cuda_graphs:  # new step: graphs may overwrite the last one's outputs
                         torch.compiler.cudagraph_mark_step_begin()
                     with self.recipe.precision.autocast():
                         scalars = self.recipe.train_step(real)
