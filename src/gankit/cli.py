@@ -118,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data-dir", metavar="DIR", help="with --real-vs-real: read the dataset from DIR")
     evaluate.add_argument("--no-cache", action="store_true", help="recompute reference features")
     evaluate.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    evaluate.add_argument("--rejection", type=float, metavar="Q",
+                          help="2-D toy runs: measure samples kept by discriminator rejection "
+                          "sampling (Azadi et al. 2019), gamma at quantile Q of F over a "
+                          "burn-in draw (e.g. 0.5; higher keeps fewer)")
 
     comp = sub.add_parser("compare", help="train presets over seeds and tabulate them",
                           description="Train each preset for K seeds (runs under "
@@ -298,7 +302,8 @@ def _cmd_eval(args: argparse.Namespace) -> None:
             return  # real images only: nothing to share out
         result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
     else:
-        result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema)
+        result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema,
+                              rejection=args.rejection)
     if not world.is_main:
         return  # rank 0 gathered every rank's features and reports
     _print_eval(result)

@@ -134,16 +134,23 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
 
 
 def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
-                 image_opts: ImageEvalOptions | None = None, ema: bool = True) -> dict[str, Any]:
-    """Evaluate a run's latest generator (EMA when present) and record the result."""
+                 image_opts: ImageEvalOptions | None = None, ema: bool = True,
+                 rejection: float | None = None) -> dict[str, Any]:
+    """Evaluate a run's latest generator (EMA when present) and record the result. Toy runs
+    with `rejection` (a quantile) are measured on samples kept by D's rejection sampling."""
     from gankit.runs import load_generator, load_run_config
     from gankit.train.checkpoint import latest_checkpoint, load_state
 
     cfg = load_run_config(run_dir)
+    if rejection is not None and cfg.data.dataset not in TOY_MIXTURES:
+        raise GankitError("--rejection is for 2-D toy runs")
     generator = load_generator(run_dir, ema=ema)
     step = int(load_state(latest_checkpoint(Path(run_dir)))["step"])
     if cfg.recipe == "ssgan":
         result = {"metric": "ssl_accuracy", **ssl_accuracies(run_dir)}
+    elif cfg.data.dataset in TOY_MIXTURES and rejection is not None:
+        result = _evaluate_toy_with_rejection(run_dir, cfg, generator, n or TOY_EVAL_SAMPLES, seed,
+                                              rejection)
     elif cfg.data.dataset in TOY_MIXTURES:
         report, _ = evaluate_toy(generator, cfg.data.dataset, n or TOY_EVAL_SAMPLES, seed)
         result = {"metric": "toy_modes", **report.as_dict()}
@@ -157,6 +164,19 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     return {"step": step, **result}
 
 
+def _evaluate_toy_with_rejection(run_dir, cfg, generator: nn.Module, n: int, seed: int,
+                                 quantile: float) -> dict[str, Any]:
+    from gankit.metrics.toy import toy_mode_report
+    from gankit.rejection import check_discriminator_logits, rejection_sample
+    from gankit.runs import load_discriminator
+
+    check_discriminator_logits(cfg)
+    points, kept = rejection_sample(generator, load_discriminator(run_dir), n, seed, quantile)
+    report = toy_mode_report(points, cfg.data.dataset)
+    return {"metric": "toy_modes", **report.as_dict(), "rejection_quantile": quantile,
+            "acceptance": kept}
+
+
 def describe(result: dict[str, Any]) -> str:
     """The text `gankit eval` prints for a result of `evaluate_run` or `evaluate_real_vs_real`."""
     from gankit.metrics.suite import table
@@ -166,7 +186,11 @@ def describe(result: dict[str, Any]) -> str:
                 f"labels per class): semi-supervised GAN {result['accuracy']:.4f}, supervised "
                 f"only {result['baseline_accuracy']:.4f}")
     if result["metric"] == "toy_modes":
-        return ToyModeReport(**{k: result[k] for k in ToyModeReport.__dataclass_fields__}).line()
+        line = ToyModeReport(**{k: result[k] for k in ToyModeReport.__dataclass_fields__}).line()
+        if "rejection_quantile" in result:
+            line += (f"; after D's rejection sampling at quantile {result['rejection_quantile']} "
+                     f"(kept {100 * result['acceptance']:.1f}% of G's samples)")
+        return line
     protocol = result["protocol"]
     return (f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
             f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"

@@ -65,6 +65,21 @@ def load_generator(run_dir: str | Path, ema: bool = True,
     return generator.to(device).eval().requires_grad_(False)
 
 
+def load_discriminator(run_dir: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """The latest discriminator of an unconditional GAN run, in eval mode."""
+    from gankit.data import data_shape
+    from gankit.nets import build_discriminator
+    from gankit.train.checkpoint import latest_checkpoint, load_weights
+
+    cfg = load_run_config(run_dir)
+    checkpoint = latest_checkpoint(Path(run_dir))
+    if checkpoint is None:
+        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
+    discriminator = build_discriminator(cfg.model, data_shape(cfg.data))
+    load_weights(discriminator, checkpoint / "discriminator.safetensors")
+    return discriminator.to(device).eval().requires_grad_(False)
+
+
 def load_classifier(run_dir: str | Path, baseline: bool = False,
                     device: str | torch.device = "cpu") -> nn.Module:
     """The classifier of a semi-supervised run (its D; with `baseline`, the supervised-only
