@@ -24,9 +24,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+from gankit.config import CHOICES
 from gankit.data import build_source
 from gankit.nets import build_discriminator, build_generator
 from gankit.presets import load_preset
+from gankit.runtime.settings import CUDA_GRAPH_MODES
 from gankit.train import Trainer
 from gankit.train.metrics_log import read_metrics
 
@@ -71,7 +73,7 @@ def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.d
         if i == warmup:
             _sync(device)
             start = time.perf_counter()
-        if compile_mode in ("reduce-overhead", "max-autotune") and device.type == "cuda":
+        if compile_mode in CUDA_GRAPH_MODES and device.type == "cuda":
             torch.compiler.cudagraph_mark_step_begin()  # last step's graph outputs may be reused
         real = data[torch.randint(len(data), (batch,), device=data.device)]
         real = real.contiguous(memory_format=layout)
@@ -108,8 +110,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help="default: the preset's")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D in both")
-    parser.add_argument("--compile-mode", default="default",
-                        choices=["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"])
+    parser.add_argument("--compile-mode", default="default", choices=CHOICES["train.compile_mode"])
     parser.add_argument("--channels-last", action="store_true", help="NHWC layout in both")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--steps", type=int, default=60, help="timed steps per repeat")

@@ -14,6 +14,8 @@ from gankit.config import RunConfig
 from gankit.errors import GankitError
 from gankit.runtime.distributed import World, init_world, pick_backend
 
+CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")  # torch.compile modes that replay CUDA graphs
+
 
 @dataclasses.dataclass(frozen=True)
 class Runtime:
@@ -32,7 +34,7 @@ class Runtime:
     def cuda_graphs(self) -> bool:
         """Whether the compiled nets replay CUDA graphs (compile modes that use them, on CUDA)."""
         return (self.compile and self.device.type == "cuda"
-                and self.compile_mode in ("reduce-overhead", "max-autotune"))
+                and self.compile_mode in CUDA_GRAPH_MODES)
 
     def line(self) -> str:
         ranks = f", {self.world.size} processes" if self.world.distributed else ""
