@@ -71,6 +71,50 @@ def test_maxout_discriminator_takes_the_max_of_pieces():
     assert disc(torch.randn(7, 2)).shape == (7,)
 
 
+def test_categorical_latent_gives_equally_likely_codes_beside_the_continuous_ones():
+    from gankit.nets.layers import CategoricalLatent
+
+    z = torch.randn(100_000, 3, generator=torch.Generator().manual_seed(0))
+    out = CategoricalLatent(25)(z)
+    assert out.shape == (100_000, 2 + 25)
+    torch.testing.assert_close(out[:, :2], z[:, :2])  # the continuous part passes through
+    codes = out[:, 2:]
+    assert torch.equal(codes.sum(1), torch.ones(100_000))  # one-hot
+    counts = codes.sum(0)
+    assert counts.min() > 3_700 and counts.max() < 4_300  # 4,000 each, uniform over K
+    # the code is a step function of the last coordinate: ordered along it
+    order = z[:, 2].argsort()
+    assert torch.all(codes[order].argmax(1).diff() >= 0)
+
+
+@pytest.mark.parametrize("arch, shape", [("mlp", (2,)), ("dcgan", (1, 28, 28))])
+def test_categorical_latent_prior_widens_g_input(arch, shape):
+    cfg = ModelConfig(arch=arch, latent_dim=5, g_hidden=[8], g_width=4, latent_prior="categorical",
+                      latent_components=10)
+    gen = build_generator(cfg, shape).eval()
+    first = gen.net[1]
+    assert (first.in_channels if arch == "dcgan" else first.in_features) == 4 + 10
+    z = torch.randn(6, 5)
+    assert gen(z).shape == (6, *shape)
+    flipped = z.clone()
+    flipped[:, -1] = -z[:, -1]  # another code for most rows, same continuous part
+    assert not torch.allclose(gen(z), gen(flipped))
+
+
+@pytest.mark.parametrize("model, message", [
+    ({"latent_prior": "categorical"}, "set both"),
+    ({"latent_components": 25}, "set both"),
+    ({"latent_prior": "categorical", "latent_components": 1}, "latent_components >= 2"),
+    ({"latent_prior": "categorical", "latent_components": 4, "latent_dim": 1}, "latent_dim >= 2"),
+])
+def test_categorical_latent_config_mistakes(model, message):
+    from gankit.config import config_from_dict
+    from gankit.errors import GankitError
+
+    with pytest.raises(GankitError, match=message):
+        config_from_dict({"recipe": "gan", "model": model})
+
+
 def test_uniform_latent_prior_feeds_g_uniform_codes():
     from gankit.nets.layers import UniformLatent
 

@@ -234,3 +234,26 @@ def test_top_k_mistakes_fail_before_training(objective, recipe, message):
 
     with pytest.raises(GankitError, match=message):
         config_from_dict({"recipe": recipe, "objective": objective})
+
+
+def test_lazy_r1_runs_on_every_kth_d_update_with_k_times_the_weight(monkeypatch):
+    import gankit.recipes.gan as gan_recipe
+    from gankit.config import config_from_dict
+    from gankit.recipes import build_recipe
+
+    cfg = config_from_dict({"data": {"dataset": "ring8"},
+                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
+                            "objective": {"r1": 0.5, "r1_every": 3},
+                            "train": {"batch_size": 8, "n_critic": 2}})
+    recipe = build_recipe(cfg, (2,))
+    monkeypatch.setattr(gan_recipe, "r1_penalty", lambda critic, real, grad_scale=1.0: torch.tensor(1000.0))
+    d_losses = []
+    monkeypatch.setattr(recipe, "_step", lambda name, loss: name == "discriminator" and
+                        d_losses.append(float(loss.detach())))
+    for step in range(5):  # D updates 0..9; due at 0, 3, 6, 9
+        recipe.step = step
+        recipe.train_step([torch.randn(8, 2), torch.randn(8, 2)])
+    penalised = [i for i, loss in enumerate(d_losses) if loss > 100]
+    assert penalised == [0, 3, 6, 9]
+    for i in penalised:  # gamma * k * penalty on top of the adversarial loss (about 1.4)
+        assert 1500 < d_losses[i] < 1510

@@ -39,6 +39,8 @@ class ModelConfig:
     arch: str = "dcgan"  # dcgan | mlp
     latent_dim: int = 100
     latent_prior: str = "normal"  # normal | uniform (G maps z ~ N(0, I) to erf(z/√2), uniform on [-1, 1])
+    # | categorical (G reads the last coordinate as one of latent_components equally likely codes)
+    latent_components: int = 0  # latent_prior = "categorical": how many codes
     g_width: int = 64  # DCGAN: channels of the last hidden G layer (doubled per layer up)
     d_width: int = 64  # DCGAN: channels of the first D layer (doubled per layer down)
     g_hidden: list[int] = field(default_factory=lambda: [256, 512, 1024])  # MLP G widths
@@ -66,6 +68,7 @@ class ObjectiveConfig:
     label_smoothing: float = 0.0  # one-sided: real target 1 - s (0.1 gives 0.9)
     gradient_penalty: float = 0.0  # WGAN-GP weight lambda (0 = off)
     r1: float = 0.0  # R1 weight gamma on real data (0 = off)
+    r1_every: int = 1  # lazy R1 (Karras et al. 2020): on every k-th D update only, weighted k * gamma
     weight_clip: float = 0.0  # WGAN weight clipping bound (0 = off)
     feature_matching: bool = False  # G matches mean D features instead of fooling D
     historical_averaging: float = 0.0  # weight of the historical-averaging penalty
@@ -133,7 +136,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25"),
     "data.split": ("train", "test"),
     "model.arch": ("dcgan", "mlp"),
-    "model.latent_prior": ("normal", "uniform"),
+    "model.latent_prior": ("normal", "uniform", "categorical"),
     "model.g_norm": ("batch", "virtual_batch", "none"),
     "model.d_norm": ("batch", "none"),
     "model.conditioning": ("concat", "concat_all", "projection"),
@@ -153,13 +156,13 @@ POSITIVE = {
     "model.d_width", "optim.lr_g", "optim.lr_d", "train.steps", "train.batch_size",
     "train.n_critic", "train.log_every", "train.sample_every", "train.checkpoint_every",
     "train.keep_checkpoints", "train.grid_size", "model.vbn_reference_size", "model.pack",
-    "model.minibatch_kernel_dim", "model.num_classes",
+    "model.minibatch_kernel_dim", "model.num_classes", "objective.r1_every",
 }
 NON_NEGATIVE = {
     "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
     "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
     "model.d_maxout_pieces", "train.eval_every", "objective.aux_class_weight",
-    "data.labels_per_class",
+    "data.labels_per_class", "model.latent_components",
 }
 
 
@@ -292,6 +295,12 @@ def _validate_objective(cfg: RunConfig) -> None:
         raise GankitError(f"model.conditioning = \"{m.conditioning}\" is for the cgan recipe with dcgan nets")
     if m.latent_prior != "normal" and cfg.recipe != "gan":
         raise GankitError(f"model.latent_prior = \"{m.latent_prior}\" is for the unconditional gan recipe")
+    if (m.latent_prior == "categorical") != (m.latent_components > 0):
+        raise GankitError("model.latent_components is the number of codes of model.latent_prior = "
+                          "\"categorical\": set both (e.g. 25) or neither")
+    if m.latent_prior == "categorical" and (m.latent_components < 2 or m.latent_dim < 2):
+        raise GankitError("model.latent_prior = \"categorical\" needs model.latent_components >= 2 and "
+                          "model.latent_dim >= 2 (the last coordinate picks the code)")
     if m.cbn_label_in_latent and m.conditioning != "projection":
         raise GankitError("model.cbn_label_in_latent is for the conditional batch-norm G of "
                           "model.conditioning = \"projection\"")

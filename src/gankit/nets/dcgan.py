@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from gankit.nets.layers import MinibatchDiscrimination, ReferenceBatch, UniformLatent, norm_layer
+from gankit.nets.layers import MinibatchDiscrimination, ReferenceBatch, latent_layers, norm_layer
 
 
 def _plan(image_size: int) -> tuple[int, int]:
@@ -35,14 +35,15 @@ class DCGANGenerator(nn.Module):
     `norm` = "virtual_batch" normalises with a fixed reference batch (Salimans et al.)."""
 
     def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], width: int = 64,
-                 norm: str = "batch", reference_size: int = 64, latent_prior: str = "normal") -> None:
+                 norm: str = "batch", reference_size: int = 64, latent_prior: str = "normal",
+                 latent_components: int = 0) -> None:
         super().__init__()
         channels, size, _ = image_shape
         start, layers = _plan(size)
         self.latent_dim, self.output_shape = latent_dim, tuple(image_shape)
         c = width * 2 ** (layers - 1)
-        blocks: list[nn.Module] = [UniformLatent()] if latent_prior == "uniform" else []
-        blocks += [nn.ConvTranspose2d(latent_dim, c, start, 1, 0, bias=False), norm_layer(norm, c),
+        blocks, width_in = latent_layers(latent_prior, latent_dim, latent_components)
+        blocks += [nn.ConvTranspose2d(width_in, c, start, 1, 0, bias=False), norm_layer(norm, c),
                    nn.ReLU(True)]
         for _ in range(layers - 1):
             blocks += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), norm_layer(norm, c // 2),

@@ -85,6 +85,34 @@ class UniformLatent(nn.Module):
         return torch.erf(z * 0.7071067811865476)
 
 
+class CategoricalLatent(nn.Module):
+    """z ~ N(0, I_d) to [z_1 .. z_{d-1}, one-hot(k)], k = floor(K Φ(z_d)) uniform over `components`
+    K: a disconnected latent (the categorical code of InfoGAN, without its mutual-information
+    term), so a continuous G can place disconnected modes without a bridge of samples between
+    them (Khayatkhoei et al. 2018). G's first layer when `model.latent_prior = "categorical"`;
+    every sampler keeps drawing Gaussian codes of `latent_dim`."""
+
+    def __init__(self, components: int) -> None:
+        super().__init__()
+        self.components = components
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        flat = z.flatten(1)
+        u = 0.5 * (1.0 + torch.erf(flat[:, -1] * 0.7071067811865476))
+        k = (u * self.components).long().clamp_(0, self.components - 1)
+        code = torch.nn.functional.one_hot(k, self.components).to(flat.dtype)
+        return torch.cat([flat[:, :-1], code], dim=1).view(z.shape[0], -1, *z.shape[2:])
+
+
+def latent_layers(prior: str, latent_dim: int, components: int = 0) -> tuple[list[nn.Module], int]:
+    """G's first layers for `prior` normal|uniform|categorical, and the width they feed on."""
+    if prior == "uniform":
+        return [UniformLatent()], latent_dim
+    if prior == "categorical":
+        return [CategoricalLatent(components)], latent_dim - 1 + components
+    return [], latent_dim
+
+
 class ReferenceBatch(nn.Module):
     """Holds the fixed reference latents of a VBN generator and feeds them through it."""
 

@@ -87,7 +87,7 @@ class GANRecipe(Recipe):
     def train_step(self, batches: list) -> dict[str, torch.Tensor]:
         disc = self.nets["discriminator"]
         out: dict[str, torch.Tensor] = {}
-        for batch in batches:
+        for index, batch in enumerate(batches):
             real, labels = self.split(batch)
             fake = self.fake_batch(real.shape[0], real.device, labels)
 
@@ -100,9 +100,9 @@ class GANRecipe(Recipe):
             if self.obj.gradient_penalty > 0:
                 out["gp"] = gradient_penalty(critic, real, fake, grad_scale=scale)
                 loss_d = loss_d + self.obj.gradient_penalty * out["gp"]
-            if self.obj.r1 > 0:
+            if self.obj.r1 > 0 and (self.step * len(batches) + index) % self.obj.r1_every == 0:
                 out["r1"] = r1_penalty(critic, real, grad_scale=scale)
-                loss_d = loss_d + self.obj.r1 * out["r1"]
+                loss_d = loss_d + self.obj.r1 * self.obj.r1_every * out["r1"]
             self._step("discriminator", loss_d)
             if self.obj.weight_clip > 0:
                 clip_weights(disc, self.obj.weight_clip)
