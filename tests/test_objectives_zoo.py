@@ -1,5 +1,6 @@
 """Losses and regularisers of the objective zoo against closed forms and their contracts."""
 
+import json
 import math
 
 import pytest
@@ -257,3 +258,19 @@ def test_lazy_r1_runs_on_every_kth_d_update_with_k_times_the_weight(monkeypatch)
     assert penalised == [0, 3, 6, 9]
     for i in penalised:  # gamma * k * penalty on top of the adversarial loss (about 1.4)
         assert 1500 < d_losses[i] < 1510
+
+
+def test_lazy_r1_trains_and_logs_r1_at_every_step(tmp_path):
+    from gankit.config import config_from_dict
+    from gankit.train import Trainer
+
+    cfg = config_from_dict({"data": {"dataset": "ring8", "toy_samples": 400},
+                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
+                            "objective": {"r1": 1.0, "r1_every": 4},
+                            "train": {"steps": 6, "batch_size": 8, "tensorboard": False, "grid_size": 10,
+                                      "log_every": 1}})
+    Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None).run()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    r1 = [row["r1"] for row in rows if "r1" in row]
+    assert len(r1) == 6 and r1[0] > 0
+    assert r1[1] == r1[2] == r1[3] == r1[0] and r1[4] != r1[0]  # measured on D updates 0 and 4

@@ -1,11 +1,12 @@
 """Discriminator rejection sampling: the acceptance maths against an exact density ratio,
-the sampler, and `gankit eval --rejection` on a toy run."""
+the sampler, and `gankit eval/sample --rejection` on a toy run."""
 
 from __future__ import annotations
 
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -14,6 +15,7 @@ from gankit.cli import main
 from gankit.config import config_from_dict
 from gankit.errors import GankitError
 from gankit.rejection import acceptance, check_discriminator_logits, rejection_sample
+from gankit.runs import load_discriminator, load_generator
 from tests.test_toy_lab import TOY
 
 
@@ -75,11 +77,26 @@ def test_runs_whose_logit_is_not_a_density_ratio_are_refused(change, message):
         check_discriminator_logits(config_from_dict(values))
 
 
-def test_eval_with_rejection_on_a_toy_run(capsys, tmp_path):
+def test_eval_and_sample_with_rejection_on_a_toy_run(capsys, tmp_path):
     run = tmp_path / "toy"
     assert main(["train", "--preset", "gan-ring8", "--out", str(run), "--no-progress", *TOY]) == 0
     capsys.readouterr()
+    out = tmp_path / "kept.npz"
+    assert main(["sample", str(run), "--n", "300", "--out", str(out), "--rejection", "0.5"]) == 0
+    assert "rejection sampling at quantile 0.5 kept" in capsys.readouterr().out
+    kept = np.load(out)["points"]
+    assert kept.shape == (300, 2)
+    # the run's EMA G and its D through the sampler tested above, with the same seed
+    expected, _ = rejection_sample(load_generator(run), load_discriminator(run), 300, 0, 0.5)
+    np.testing.assert_array_equal(kept, expected.numpy())
+    assert not np.array_equal(kept, np.load(_plain_sample(run, tmp_path))["points"])
     assert main(["eval", str(run), "--rejection", "0.5", "--n", "500"]) == 0
     assert "after D's rejection sampling at quantile 0.5" in capsys.readouterr().out
     row = json.loads((run / "eval.jsonl").read_text().splitlines()[-1])
     assert row["samples"] == 500 and row["rejection_quantile"] == 0.5 and 0 < row["acceptance"] <= 1
+
+
+def _plain_sample(run, tmp_path):
+    out = tmp_path / "plain.npz"
+    assert main(["sample", str(run), "--n", "300", "--out", str(out)]) == 0
+    return out

@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="conditional runs: samples of class C only (default: every class "
                         "equally often; the grid then shows one row per class)")
     sample.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    sample.add_argument("--rejection", type=float, metavar="Q",
+                        help="keep only samples that the run's D accepts (discriminator rejection "
+                        "sampling, Azadi et al. 2019), gamma at quantile Q of a burn-in draw "
+                        "(e.g. 0.5; higher keeps fewer); unconditional minimax/non-saturating runs")
 
     interp = sub.add_parser("interpolate", help="latent walks between random points",
                             description="One row per walk between two random latent points, "
@@ -235,7 +239,10 @@ def _cmd_sample(args: argparse.Namespace) -> None:
             labels = torch.arange(args.n) * k // args.n
     elif args.class_index is not None:
         raise GankitError(f"--class: {args.run} is not a conditional run")
-    out = generate(gen, latents(args.n, gen.latent_dim, args.seed), labels=labels)
+    if args.rejection is not None:
+        out = _rejection_samples(args, gen)
+    else:
+        out = generate(gen, latents(args.n, gen.latent_dim, args.seed), labels=labels)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if out.ndim == 2:
         points = out.numpy().astype(np.float32)
@@ -256,6 +263,17 @@ def _cmd_sample(args: argparse.Namespace) -> None:
                 images = np.concatenate([images[r] for r in rows if len(r)])
             save_grid(images, args.grid, nrow=nrow, scale=2 if images.shape[1] <= 32 else 1)
     print(f"wrote {args.n} samples to {args.out}" + (f" and {args.grid}" if args.grid else ""))
+
+
+def _rejection_samples(args: argparse.Namespace, gen):
+    from gankit.rejection import check_discriminator_logits, rejection_sample
+    from gankit.runs import load_discriminator, load_run_config
+
+    check_discriminator_logits(load_run_config(args.run))
+    disc = load_discriminator(args.run, device=args.device)
+    out, kept = rejection_sample(gen, disc, args.n, args.seed, args.rejection)
+    print(f"rejection sampling at quantile {args.rejection} kept {100 * kept:.1f}% of G's samples")
+    return out
 
 
 def _cmd_interpolate(args: argparse.Namespace) -> None:

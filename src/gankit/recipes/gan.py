@@ -47,6 +47,7 @@ class GANRecipe(Recipe):
                 self.nets["discriminator"].parameters(), cfg.optim, cfg.optim.lr_d
             ),
         }
+        self.last_r1: torch.Tensor | None = None
         self.epoch_steps = 1.0  # steps per epoch of the data, for top-k's schedule
         self.history = {}
         if self.obj.historical_averaging > 0:
@@ -101,8 +102,10 @@ class GANRecipe(Recipe):
                 out["gp"] = gradient_penalty(critic, real, fake, grad_scale=scale)
                 loss_d = loss_d + self.obj.gradient_penalty * out["gp"]
             if self.obj.r1 > 0 and (self.step * len(batches) + index) % self.obj.r1_every == 0:
-                out["r1"] = r1_penalty(critic, real, grad_scale=scale)
-                loss_d = loss_d + self.obj.r1 * self.obj.r1_every * out["r1"]
+                self.last_r1 = r1_penalty(critic, real, grad_scale=scale)
+                loss_d = loss_d + self.obj.r1 * self.obj.r1_every * self.last_r1
+            if self.obj.r1 > 0:  # lazy R1 logs its latest value
+                out["r1"] = self.last_r1 if self.last_r1 is not None else real.new_zeros(())
             self._step("discriminator", loss_d)
             if self.obj.weight_clip > 0:
                 clip_weights(disc, self.obj.weight_clip)
