@@ -73,6 +73,25 @@ def test_compare_writes_tables_and_figure(capsys, tmp_path):
     assert "seed = 1\n" in (out / "gan-grid25" / "seed-1" / "config.toml").read_text()
 
 
+def test_compare_with_rejection_adds_rows_for_runs_whose_d_allows_it(capsys, tmp_path):
+    from gankit.evaluate import evaluate_toy_with_rejection
+    from gankit.runs import load_generator
+
+    out = tmp_path / "lab"
+    code = main(["compare", "gan-ring8", "pacgan-grid25", "--seeds", "1", "--out", str(out),
+                 "--rejection", "0.5", *TOY])
+    assert code == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "pacgan-grid25: no rejection-sampling rows (rejection sampling scores single samples" in printed
+    with open(out / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["preset"] for r in rows] == ["gan-ring8", "gan-ring8 + DRS 0.5", "pacgan-grid25"]
+    run = out / "gan-ring8" / "seed-0"
+    report, _, _ = evaluate_toy_with_rejection(run, load_generator(run), quantile=0.5)
+    assert float(rows[1]["high_quality"]) == pytest.approx(report.high_quality)
+    assert "| gan-ring8 + DRS 0.5 | 1 |" in (out / "summary.md").read_text()
+
+
 def test_compare_refuses_toy_and_image_presets_together(capsys, tmp_path):
     assert main(["compare", "gan-ring8", "dcgan-fashion-mnist", "--out", str(tmp_path)]) == 2
     assert "either 2-D toy presets or image presets" in capsys.readouterr().err

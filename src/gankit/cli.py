@@ -138,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
                           "training time over all the calls that trained it.")
     comp.add_argument("presets", nargs="+", metavar="PRESET")
     comp.add_argument("--seeds", type=int, default=3, help="seeds per preset (default 3)")
+    comp.add_argument("--rejection", type=float, metavar="Q",
+                      help="toy presets: also measure each run on the samples D's rejection "
+                      "sampling keeps at quantile Q (rows 'PRESET + DRS Q'; see gankit eval)")
     comp.add_argument("--out", required=True, metavar="DIR")
     comp.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                       help="override applied to every preset (repeatable)")
@@ -369,7 +372,7 @@ def _cmd_compare(args: argparse.Namespace) -> None:
         raise GankitError(f"--seeds must be positive, got {args.seeds}")
     if args.n < 2:
         raise GankitError(f"--n must be at least 2, got {args.n}")
-    compare(args.presets, args.seeds, args.out, args.set, eval_n=args.n)
+    compare(args.presets, args.seeds, args.out, args.set, eval_n=args.n, rejection=args.rejection)
     print((Path(args.out) / "summary.md").read_text(), end="")
     print(f"tables and comparison.png in {args.out}")
 

@@ -15,8 +15,10 @@ import numpy as np
 
 from gankit.data.toy import TOY_MIXTURES, sample_mixture
 from gankit.errors import GankitError
-from gankit.evaluate import ImageEvalOptions, evaluate_run, evaluate_toy
+from gankit.evaluate import ImageEvalOptions, evaluate_run, evaluate_toy, evaluate_toy_with_rejection
+from gankit.metrics import ToyModeReport
 from gankit.presets import load_preset
+from gankit.rejection import check_discriminator_logits
 from gankit.runs import CONFIG_FILE, load_generator, load_run_config
 from gankit.train import train
 from gankit.train.checkpoint import latest_checkpoint, load_state
@@ -44,16 +46,22 @@ def _training_seconds(run_dir: Path, this_call: float) -> float:
 
 
 def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list[str] = (),
-            log=print, eval_n: int = 10_000) -> list[dict]:
+            log=print, eval_n: int = 10_000, rejection: float | None = None) -> list[dict]:
     """Train every preset for seeds 0..seeds-1 under out_dir/PRESET/seed-K (finished runs are
     reused, interrupted ones resumed), measure each, then write results.csv, summary.csv,
-    summary.md and comparison.png. Returns one row per run."""
+    summary.md and comparison.png. Returns one row per run; with `rejection` (toy presets)
+    also one per run measured on the samples D's rejection sampling keeps at that quantile,
+    as preset "NAME + DRS Q"."""
     out_dir = Path(out_dir)
     configs = {name: load_preset(name, overrides) for name in presets}
     kinds = {cfg.data.dataset in TOY_MIXTURES for cfg in configs.values()}
     if len(kinds) > 1:
         raise GankitError("gankit compare takes either 2-D toy presets or image presets, not both")
     toy = kinds == {True}
+    if rejection is not None and not toy:
+        raise GankitError("gankit compare --rejection is for 2-D toy presets")
+    filtering = [] if rejection is None else [name for name, cfg in configs.items()
+                                              if _rejection_applies(name, cfg, log)]
     rows = []
     for name in presets:
         for seed in range(seeds):
@@ -62,15 +70,22 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
             cfg = (load_run_config(run_dir) if resume
                    else load_preset(name, [*overrides, f"train.seed={seed}"]))
             log(f"== {name}, seed {seed}")
+            filtered = None
             result = train(cfg, run_dir, resume=resume, progress=False, log=lambda *_: None)
             row = {"preset": name, "seed": seed,
                    "seconds": _training_seconds(run_dir, result.seconds)}
             if toy:
-                report, points = evaluate_toy(load_generator(run_dir), cfg.data.dataset)
+                generator = load_generator(run_dir)
+                report, points = evaluate_toy(generator, cfg.data.dataset)
                 log(f"   {report.line()} in {row['seconds']:.0f} s")
-                row.update(modes=report.modes, total_modes=report.total_modes,
-                           high_quality=report.high_quality, reverse_kl=report.reverse_kl,
-                           points=points, mixture=cfg.data.dataset)
+                row.update(_toy_cells(report, points))
+                if name in filtering:
+                    report, points, kept = evaluate_toy_with_rejection(run_dir, generator,
+                                                                       quantile=rejection)
+                    log(f"   with rejection sampling at quantile {rejection} (kept "
+                        f"{100 * kept:.0f}%): {report.line()}")
+                    filtered = {"preset": f"{name} + DRS {rejection:g}", "seed": seed,
+                                "seconds": row["seconds"], **_toy_cells(report, points)}
             else:
                 opts = ImageEvalOptions(metrics=["fid", "kid", "pr"], n=eval_n)
                 measured = evaluate_run(run_dir, eval_n, 0, opts)
@@ -78,13 +93,28 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                 row["picture"] = _last_sample_grid(run_dir)
                 log("   " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row)
                     + f" in {row['seconds']:.0f} s")
-            rows.append(row)
+            rows += [row, filtered] if filtered else [row]
+    table_names = list(dict.fromkeys(row["preset"] for row in rows))
     if toy:
-        _write_toy_tables(rows, presets, out_dir)
+        _write_toy_tables(rows, table_names, out_dir)
     else:
-        _write_image_tables(rows, presets, out_dir)
-    _plot(rows, presets, seeds, out_dir)
+        _write_image_tables(rows, table_names, out_dir)
+    _plot(rows, table_names, seeds, out_dir)
     return rows
+
+
+def _rejection_applies(name: str, cfg, log) -> bool:
+    try:
+        check_discriminator_logits(cfg)
+    except GankitError as err:
+        log(f"{name}: no rejection-sampling rows ({err})")
+        return False
+    return True
+
+
+def _toy_cells(report: ToyModeReport, points) -> dict:
+    return dict(modes=report.modes, total_modes=report.total_modes, high_quality=report.high_quality,
+                reverse_kl=report.reverse_kl, points=points, mixture=report.mixture)
 
 
 def _last_sample_grid(run_dir: Path) -> np.ndarray | None:

@@ -149,8 +149,7 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     if cfg.recipe == "ssgan":
         result = {"metric": "ssl_accuracy", **ssl_accuracies(run_dir)}
     elif cfg.data.dataset in TOY_MIXTURES and rejection is not None:
-        result = _evaluate_toy_with_rejection(run_dir, cfg, generator, n or TOY_EVAL_SAMPLES, seed,
-                                              rejection)
+        result = _evaluate_toy_with_rejection(run_dir, generator, n or TOY_EVAL_SAMPLES, seed, rejection)
     elif cfg.data.dataset in TOY_MIXTURES:
         report, _ = evaluate_toy(generator, cfg.data.dataset, n or TOY_EVAL_SAMPLES, seed)
         result = {"metric": "toy_modes", **report.as_dict()}
@@ -164,15 +163,23 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     return {"step": step, **result}
 
 
-def _evaluate_toy_with_rejection(run_dir, cfg, generator: nn.Module, n: int, seed: int,
-                                 quantile: float) -> dict[str, Any]:
-    from gankit.metrics.toy import toy_mode_report
+def evaluate_toy_with_rejection(run_dir: str | Path, generator: nn.Module, n: int = TOY_EVAL_SAMPLES,
+                                seed: int = 0, quantile: float = 0.5
+                                ) -> tuple[ToyModeReport, torch.Tensor, float]:
+    """Mode coverage of the samples D's rejection sampling keeps: the report, the points and
+    the fraction of G's samples kept."""
     from gankit.rejection import check_discriminator_logits, rejection_sample
-    from gankit.runs import load_discriminator
+    from gankit.runs import load_discriminator, load_run_config
 
+    cfg = load_run_config(run_dir)
     check_discriminator_logits(cfg)
     points, kept = rejection_sample(generator, load_discriminator(run_dir), n, seed, quantile)
-    report = toy_mode_report(points, cfg.data.dataset)
+    return toy_mode_report(points, cfg.data.dataset), points, kept
+
+
+def _evaluate_toy_with_rejection(run_dir, generator: nn.Module, n: int, seed: int,
+                                 quantile: float) -> dict[str, Any]:
+    report, _, kept = evaluate_toy_with_rejection(run_dir, generator, n, seed, quantile)
     return {"metric": "toy_modes", **report.as_dict(), "rejection_quantile": quantile,
             "acceptance": kept}
 
