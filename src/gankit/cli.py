@@ -243,7 +243,10 @@ def _cmd_sample(args: argparse.Namespace) -> None:
     elif args.class_index is not None:
         raise GankitError(f"--class: {args.run} is not a conditional run")
     if args.rejection is not None:
-        out = _rejection_samples(args, gen)
+        from gankit.rejection import rejection_sample_run
+
+        out, kept = rejection_sample_run(args.run, gen, args.n, args.seed, args.rejection, args.device)
+        print(f"rejection sampling at quantile {args.rejection} kept {100 * kept:.1f}% of G's samples")
     else:
         out = generate(gen, latents(args.n, gen.latent_dim, args.seed), labels=labels)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -266,17 +269,6 @@ def _cmd_sample(args: argparse.Namespace) -> None:
                 images = np.concatenate([images[r] for r in rows if len(r)])
             save_grid(images, args.grid, nrow=nrow, scale=2 if images.shape[1] <= 32 else 1)
     print(f"wrote {args.n} samples to {args.out}" + (f" and {args.grid}" if args.grid else ""))
-
-
-def _rejection_samples(args: argparse.Namespace, gen):
-    from gankit.rejection import check_discriminator_logits, rejection_sample
-    from gankit.runs import load_discriminator, load_run_config
-
-    check_discriminator_logits(load_run_config(args.run))
-    disc = load_discriminator(args.run, device=args.device)
-    out, kept = rejection_sample(gen, disc, args.n, args.seed, args.rejection)
-    print(f"rejection sampling at quantile {args.rejection} kept {100 * kept:.1f}% of G's samples")
-    return out
 
 
 def _cmd_interpolate(args: argparse.Namespace) -> None:

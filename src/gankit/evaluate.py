@@ -168,13 +168,11 @@ def evaluate_toy_with_rejection(run_dir: str | Path, generator: nn.Module, n: in
                                 ) -> tuple[ToyModeReport, torch.Tensor, float]:
     """Mode coverage of the samples D's rejection sampling keeps: the report, the points and
     the fraction of G's samples kept."""
-    from gankit.rejection import check_discriminator_logits, rejection_sample
-    from gankit.runs import load_discriminator, load_run_config
+    from gankit.rejection import rejection_sample_run
+    from gankit.runs import load_run_config
 
-    cfg = load_run_config(run_dir)
-    check_discriminator_logits(cfg)
-    points, kept = rejection_sample(generator, load_discriminator(run_dir), n, seed, quantile)
-    return toy_mode_report(points, cfg.data.dataset), points, kept
+    points, kept = rejection_sample_run(run_dir, generator, n, seed, quantile)
+    return toy_mode_report(points, load_run_config(run_dir).data.dataset), points, kept
 
 
 def _evaluate_toy_with_rejection(run_dir, generator: nn.Module, n: int, seed: int,

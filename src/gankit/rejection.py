@@ -60,3 +60,12 @@ def rejection_sample(generator: nn.Module, discriminator: nn.Module, n: int, see
             samples = torch.cat(kept)
             return samples[:n], len(samples) / drawn
     raise GankitError(f"rejection sampling kept fewer than {n} samples in {drawn:,} draws")
+
+
+def rejection_sample_run(run_dir, generator: nn.Module, n: int, seed: int, quantile: float = 0.5,
+                         device: str | torch.device = "cpu") -> tuple[torch.Tensor, float]:
+    """`rejection_sample` with the run's own D, after checking that its logit allows it."""
+    from gankit.runs import load_discriminator, load_run_config
+
+    check_discriminator_logits(load_run_config(run_dir))
+    return rejection_sample(generator, load_discriminator(run_dir, device=device), n, seed, quantile)
