@@ -87,7 +87,7 @@ def test_compare_with_rejection_adds_rows_for_runs_whose_d_allows_it(capsys, tmp
         rows = list(csv.DictReader(handle))
     assert [r["preset"] for r in rows] == ["gan-ring8", "gan-ring8 + DRS 0.5", "pacgan-grid25"]
     run = out / "gan-ring8" / "seed-0"
-    report, _, _ = evaluate_toy_with_rejection(run, load_generator(run), quantile=0.5)
+    report, _, _ = evaluate_toy_with_rejection(run, load_generator(run), "ring8", quantile=0.5)
     assert float(rows[1]["high_quality"]) == pytest.approx(report.high_quality)
     assert "| gan-ring8 + DRS 0.5 | 1 |" in (out / "summary.md").read_text()
 

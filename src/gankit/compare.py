@@ -80,7 +80,7 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                 log(f"   {report.line()} in {row['seconds']:.0f} s")
                 row.update(_toy_cells(report, points))
                 if name in filtering:
-                    report, points, kept = evaluate_toy_with_rejection(run_dir, generator,
+                    report, points, kept = evaluate_toy_with_rejection(run_dir, generator, cfg.data.dataset,
                                                                        quantile=rejection)
                     log(f"   with rejection sampling at quantile {rejection} (kept "
                         f"{100 * kept:.0f}%): {report.line()}")

@@ -149,7 +149,10 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     if cfg.recipe == "ssgan":
         result = {"metric": "ssl_accuracy", **ssl_accuracies(run_dir)}
     elif cfg.data.dataset in TOY_MIXTURES and rejection is not None:
-        result = _evaluate_toy_with_rejection(run_dir, generator, n or TOY_EVAL_SAMPLES, seed, rejection)
+        report, _, kept = evaluate_toy_with_rejection(run_dir, generator, cfg.data.dataset,
+                                                      n or TOY_EVAL_SAMPLES, seed, rejection)
+        result = {"metric": "toy_modes", **report.as_dict(), "rejection_quantile": rejection,
+                  "acceptance": kept}
     elif cfg.data.dataset in TOY_MIXTURES:
         report, _ = evaluate_toy(generator, cfg.data.dataset, n or TOY_EVAL_SAMPLES, seed)
         result = {"metric": "toy_modes", **report.as_dict()}
@@ -163,23 +166,15 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     return {"step": step, **result}
 
 
-def evaluate_toy_with_rejection(run_dir: str | Path, generator: nn.Module, n: int = TOY_EVAL_SAMPLES,
-                                seed: int = 0, quantile: float = 0.5
+def evaluate_toy_with_rejection(run_dir: str | Path, generator: nn.Module, mixture: str,
+                                n: int = TOY_EVAL_SAMPLES, seed: int = 0, quantile: float = 0.5
                                 ) -> tuple[ToyModeReport, torch.Tensor, float]:
-    """Mode coverage of the samples D's rejection sampling keeps: the report, the points and
-    the fraction of G's samples kept."""
+    """Mode coverage of the samples the run's D keeps under rejection sampling: the report,
+    the points and the fraction of G's samples kept."""
     from gankit.rejection import rejection_sample_run
-    from gankit.runs import load_run_config
 
     points, kept = rejection_sample_run(run_dir, generator, n, seed, quantile)
-    return toy_mode_report(points, load_run_config(run_dir).data.dataset), points, kept
-
-
-def _evaluate_toy_with_rejection(run_dir, generator: nn.Module, n: int, seed: int,
-                                 quantile: float) -> dict[str, Any]:
-    report, _, kept = evaluate_toy_with_rejection(run_dir, generator, n, seed, quantile)
-    return {"metric": "toy_modes", **report.as_dict(), "rejection_quantile": quantile,
-            "acceptance": kept}
+    return toy_mode_report(points, mixture), points, kept
 
 
 def describe(result: dict[str, Any]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+_SQRT_HALF = 0.7071067811865476  # 1/√2: Φ(z) = (1 + erf(z/√2)) / 2
+
 
 class Maxout(nn.Module):
     """Goodfellow et al. 2013: `pieces` linear maps per unit, the unit outputs their maximum."""
@@ -82,7 +84,7 @@ class UniformLatent(nn.Module):
     `model.latent_prior = "uniform"`, so every sampler keeps drawing Gaussian codes."""
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.erf(z * 0.7071067811865476)
+        return torch.erf(z * _SQRT_HALF)
 
 
 class CategoricalLatent(nn.Module):
@@ -98,7 +100,7 @@ class CategoricalLatent(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         flat = z.flatten(1)
-        u = 0.5 * (1.0 + torch.erf(flat[:, -1] * 0.7071067811865476))
+        u = 0.5 * (1.0 + torch.erf(flat[:, -1] * _SQRT_HALF))
         k = (u * self.components).long().clamp_(0, self.components - 1)
         code = torch.nn.functional.one_hot(k, self.components).to(flat.dtype)
         return torch.cat([flat[:, :-1], code], dim=1).view(z.shape[0], -1, *z.shape[2:])
