@@ -101,11 +101,25 @@ def test_categorical_latent_prior_widens_g_input(arch, shape):
     assert not torch.allclose(gen(z), gen(flipped))
 
 
+def test_categorical_latent_continuous_scale_shrinks_only_the_gaussian_part():
+    from gankit.nets.layers import CategoricalLatent
+
+    z = torch.randn(500, 4)
+    plain, scaled = CategoricalLatent(10)(z), CategoricalLatent(10, continuous_scale=0.5)(z)
+    torch.testing.assert_close(scaled[:, :3], 0.5 * z[:, :3])
+    assert torch.equal(scaled[:, 3:], plain[:, 3:])  # the same codes
+    cfg = ModelConfig(arch="mlp", latent_dim=4, g_hidden=[8], latent_prior="categorical",
+                      latent_components=10, latent_continuous_scale=0.5)
+    assert build_generator(cfg, (2,)).net[0].continuous_scale == 0.5  # the config reaches G
+
+
 @pytest.mark.parametrize("model, message", [
     ({"latent_prior": "categorical"}, "set both"),
     ({"latent_components": 25}, "set both"),
     ({"latent_prior": "categorical", "latent_components": 1}, "latent_components >= 2"),
     ({"latent_prior": "categorical", "latent_components": 4, "latent_dim": 1}, "latent_dim >= 2"),
+    ({"latent_continuous_scale": 0.5}, "beside the code"),
+    ({"latent_prior": "categorical", "latent_components": 4, "latent_continuous_scale": 0}, "positive"),
 ])
 def test_categorical_latent_config_mistakes(model, message):
     from gankit.config import config_from_dict

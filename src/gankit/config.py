@@ -41,6 +41,9 @@ class ModelConfig:
     latent_prior: str = "normal"  # normal | uniform (G maps z ~ N(0, I) to erf(z/√2), uniform on [-1, 1])
     # | categorical (G reads the last coordinate as one of latent_components equally likely codes)
     latent_components: int = 0  # latent_prior = "categorical": how many codes
+    # latent_prior = "categorical": factor on the Gaussian coordinates beside the code; below 1
+    # each code starts as a tight cluster, so it settles on one mode before it spreads
+    latent_continuous_scale: float = 1.0
     g_width: int = 64  # DCGAN: channels of the last hidden G layer (doubled per layer up)
     d_width: int = 64  # DCGAN: channels of the first D layer (doubled per layer down)
     g_hidden: list[int] = field(default_factory=lambda: [256, 512, 1024])  # MLP G widths
@@ -157,6 +160,7 @@ POSITIVE = {
     "train.n_critic", "train.log_every", "train.sample_every", "train.checkpoint_every",
     "train.keep_checkpoints", "train.grid_size", "model.vbn_reference_size", "model.pack",
     "model.minibatch_kernel_dim", "model.num_classes", "objective.r1_every",
+    "model.latent_continuous_scale",
 }
 NON_NEGATIVE = {
     "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
@@ -301,6 +305,9 @@ def _validate_objective(cfg: RunConfig) -> None:
     if m.latent_prior == "categorical" and (m.latent_components < 2 or m.latent_dim < 2):
         raise GankitError("model.latent_prior = \"categorical\" needs model.latent_components >= 2 and "
                           "model.latent_dim >= 2 (the last coordinate picks the code)")
+    if m.latent_continuous_scale != 1.0 and m.latent_prior != "categorical":
+        raise GankitError("model.latent_continuous_scale weighs the Gaussian coordinates beside the "
+                          "code of model.latent_prior = \"categorical\"")
     if m.cbn_label_in_latent and m.conditioning != "projection":
         raise GankitError("model.cbn_label_in_latent is for the conditional batch-norm G of "
                           "model.conditioning = \"projection\"")

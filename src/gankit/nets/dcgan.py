@@ -36,13 +36,14 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], width: int = 64,
                  norm: str = "batch", reference_size: int = 64, latent_prior: str = "normal",
-                 latent_components: int = 0) -> None:
+                 latent_components: int = 0, latent_continuous_scale: float = 1.0) -> None:
         super().__init__()
         channels, size, _ = image_shape
         start, layers = _plan(size)
         self.latent_dim, self.output_shape = latent_dim, tuple(image_shape)
         c = width * 2 ** (layers - 1)
-        blocks, width_in = latent_layers(latent_prior, latent_dim, latent_components)
+        blocks, width_in = latent_layers(latent_prior, latent_dim, latent_components,
+                                           latent_continuous_scale)
         blocks += [nn.ConvTranspose2d(width_in, c, start, 1, 0, bias=False), norm_layer(norm, c),
                    nn.ReLU(True)]
         for _ in range(layers - 1):

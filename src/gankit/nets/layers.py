@@ -92,26 +92,30 @@ class CategoricalLatent(nn.Module):
     K: a disconnected latent (the categorical code of InfoGAN, without its mutual-information
     term), so a continuous G can place disconnected modes without a bridge of samples between
     them (Khayatkhoei et al. 2018). G's first layer when `model.latent_prior = "categorical"`;
-    every sampler keeps drawing Gaussian codes of `latent_dim`."""
+    every sampler keeps drawing Gaussian codes of `latent_dim`. `continuous_scale` multiplies
+    z_1 .. z_{d-1}: below 1, each code starts nearly a point and its spread grows more slowly
+    than its position moves, so codes settle on single modes rather than straddle two."""
 
-    def __init__(self, components: int) -> None:
+    def __init__(self, components: int, continuous_scale: float = 1.0) -> None:
         super().__init__()
-        self.components = components
+        self.components, self.continuous_scale = components, continuous_scale
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         flat = z.flatten(1)
         u = 0.5 * (1.0 + torch.erf(flat[:, -1] * _SQRT_HALF))
         k = (u * self.components).long().clamp_(0, self.components - 1)
         code = torch.nn.functional.one_hot(k, self.components).to(flat.dtype)
-        return torch.cat([flat[:, :-1], code], dim=1).view(z.shape[0], -1, *z.shape[2:])
+        out = torch.cat([self.continuous_scale * flat[:, :-1], code], dim=1)
+        return out.view(z.shape[0], -1, *z.shape[2:])
 
 
-def latent_layers(prior: str, latent_dim: int, components: int = 0) -> tuple[list[nn.Module], int]:
+def latent_layers(prior: str, latent_dim: int, components: int = 0,
+                  continuous_scale: float = 1.0) -> tuple[list[nn.Module], int]:
     """G's first layers for `prior` normal|uniform|categorical, and the width they feed on."""
     if prior == "uniform":
         return [UniformLatent()], latent_dim
     if prior == "categorical":
-        return [CategoricalLatent(components)], latent_dim - 1 + components
+        return [CategoricalLatent(components, continuous_scale)], latent_dim - 1 + components
     return [], latent_dim
 
 

@@ -15,10 +15,12 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, output_shape: tuple[int, ...], hidden: list[int],
                  norm: str = "none", tanh: bool = True, reference_size: int = 64,
-                 latent_prior: str = "normal", latent_components: int = 0) -> None:
+                 latent_prior: str = "normal", latent_components: int = 0,
+                 latent_continuous_scale: float = 1.0) -> None:
         super().__init__()
         self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
-        layers, width = latent_layers(latent_prior, latent_dim, latent_components)
+        layers, width = latent_layers(latent_prior, latent_dim, latent_components,
+                                      latent_continuous_scale)
         for h in hidden:
             layers += [nn.Linear(width, h), norm_layer(norm, h, dims=1), nn.ReLU(True)]
             width = h
