@@ -10,6 +10,7 @@ import torch
 from gankit.cli import main
 from gankit.data.toy import mixture_modes, sample_mixture
 from gankit.metrics import toy_mode_report
+from gankit.metrics.toy import REAL_SPREAD
 
 
 def test_real_data_scores_perfectly():
@@ -17,6 +18,26 @@ def test_real_data_scores_perfectly():
     # in 2-D, P(‖x - μ‖ ≤ 3σ) = 1 - exp(-9/2) = 0.9889: real data is not 100 % "high quality"
     assert report.modes == 25 and abs(report.high_quality - (1 - math.exp(-4.5))) < 0.008
     assert report.reverse_kl < 0.02  # sampling noise of 2,500 draws over 25 modes
+    assert report.spread == pytest.approx(REAL_SPREAD, abs=0.03)
+
+
+def test_within_mode_spread_sees_collapse_inside_modes():
+    modes, std = mixture_modes("grid25")
+    which = torch.arange(2500) % 25
+    noise = torch.randn(2500, 2, generator=torch.Generator().manual_seed(1))
+    narrow = toy_mode_report(modes[which] + 0.25 * std * noise, "grid25")
+    # a quarter of the data's std: every sample high quality, yet a quarter of the spread
+    assert narrow.high_quality == 1.0 and narrow.modes == 25
+    assert narrow.spread == pytest.approx(0.25, abs=0.02)
+    assert toy_mode_report(modes[which], "grid25").spread == 0.0  # one point per mode
+
+
+def test_describe_reads_toy_records_written_before_spread_was_measured():
+    from gankit.evaluate import describe
+
+    old = {"metric": "toy_modes", "mixture": "grid25", "samples": 2500, "modes": 25,
+           "total_modes": 25, "high_quality": 0.9, "reverse_kl": 0.01}
+    assert describe(old).startswith("grid25: 25/25 modes, 90.0% high quality")
 
 
 def test_collapse_and_off_mode_samples_are_measured():
@@ -68,6 +89,9 @@ def test_compare_writes_tables_and_figure(capsys, tmp_path):
         summary = list(csv.DictReader(handle))
     modes = [float(r["modes"]) for r in rows if r["preset"] == "gan-grid25"]
     assert float(summary[1]["modes_mean"]) == pytest.approx(sum(modes) / 2)
+    # 3 steps may leave no high-quality sample (spread nan); else at most 3/√2 (all on the 3σ circle)
+    assert all(math.isnan(v) or 0 <= v <= 3 / math.sqrt(2) for v in (float(r["spread"]) for r in rows))
+    assert "within-mode spread" in (out / "summary.md").read_text()
     assert (out / "comparison.png").stat().st_size > 1000
     assert (out / "gan-ring8" / "seed-1" / "checkpoints" / "latest").is_dir()
     assert "seed = 1\n" in (out / "gan-grid25" / "seed-1" / "config.toml").read_text()

@@ -23,7 +23,7 @@ from gankit.runs import CONFIG_FILE, load_generator, load_run_config
 from gankit.train import train
 from gankit.train.checkpoint import latest_checkpoint, load_state
 
-TOY_COLUMNS = ("modes", "high_quality", "reverse_kl", "seconds")
+TOY_COLUMNS = ("modes", "high_quality", "reverse_kl", "spread", "seconds")
 # image metrics: key in eval results, table header, scale for display
 IMAGE_COLUMNS = (("fid", "FID", 1.0), ("kid_mean", "KID", 1.0), ("precision", "precision", 1.0),
                  ("recall", "recall", 1.0), ("class_accuracy", "class accuracy", 1.0),
@@ -114,7 +114,8 @@ def _rejection_applies(name: str, cfg, log) -> bool:
 
 def _toy_cells(report: ToyModeReport, points) -> dict:
     return dict(modes=report.modes, total_modes=report.total_modes, high_quality=report.high_quality,
-                reverse_kl=report.reverse_kl, points=points, mixture=report.mixture)
+                reverse_kl=report.reverse_kl, spread=report.spread, points=points,
+                mixture=report.mixture)
 
 
 def _last_sample_grid(run_dir: Path) -> np.ndarray | None:
@@ -134,7 +135,8 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
 def _write_toy_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_csv(out_dir / "results.csv",
-               ["preset", "seed", "modes", "total_modes", "high_quality", "reverse_kl", "seconds"], rows)
+               ["preset", "seed", "modes", "total_modes", "high_quality", "reverse_kl", "spread", "seconds"],
+               rows)
     summary = []
     for name in presets:
         mine = [r for r in rows if r["preset"] == name]
@@ -146,13 +148,14 @@ def _write_toy_tables(rows: list[dict], presets: list[str], out_dir: Path) -> No
                         + [f"{c}_{s}" for c in TOY_COLUMNS for s in ("mean", "std")])
         for name, n, total, stats in summary:
             writer.writerow([name, n, total] + [f"{v:.6g}" for c in TOY_COLUMNS for v in stats[c]])
-    lines = ["| preset | seeds | modes | high quality | reverse KL | seconds / run |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| preset | seeds | modes | high quality | reverse KL | within-mode spread | seconds / run |",
+             "|---|---|---|---|---|---|---|"]
     for name, n, total, s in summary:
         lines.append(
             f"| {name} | {n} | {s['modes'][0]:.1f} ± {s['modes'][1]:.1f} / {total} "
             f"| {100 * s['high_quality'][0]:.1f} ± {100 * s['high_quality'][1]:.1f} % "
             f"| {s['reverse_kl'][0]:.3f} ± {s['reverse_kl'][1]:.3f} "
+            f"| {s['spread'][0]:.2f} ± {s['spread'][1]:.2f} "
             f"| {s['seconds'][0]:.0f} |")
     (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
 

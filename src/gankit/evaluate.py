@@ -186,7 +186,8 @@ def describe(result: dict[str, Any]) -> str:
                 f"labels per class): semi-supervised GAN {result['accuracy']:.4f}, supervised "
                 f"only {result['baseline_accuracy']:.4f}")
     if result["metric"] == "toy_modes":
-        line = ToyModeReport(**{k: result[k] for k in ToyModeReport.__dataclass_fields__}).line()
+        fields = {k: result[k] for k in ToyModeReport.__dataclass_fields__ if k in result}
+        line = ToyModeReport(**fields).line()
         if "rejection_quantile" in result:
             line += (f"; after D's rejection sampling at quantile {result['rejection_quantile']} "
                      f"(kept {100 * result['acceptance']:.1f}% of G's samples)")

@@ -9,10 +9,17 @@ import torch
 
 from gankit.data.toy import mixture_modes
 
+# E‖x - μ‖² / 2 for a 2-D N(μ, σ²I) truncated to ‖x - μ‖ ≤ 3σ, in units of σ², square-rooted:
+# the spread real samples score (0.974), since only high-quality samples are measured
+REAL_SPREAD = math.sqrt((1 - 5.5 * math.exp(-4.5)) / (1 - math.exp(-4.5)))
+
 
 @dataclass(frozen=True)
 class ToyModeReport:
-    """Modes captured, share of high-quality samples, reverse KL to uniform mode weights."""
+    """Modes captured, share of high-quality samples, reverse KL to uniform mode weights, and
+    the within-mode spread: RMS per-axis distance of high-quality samples from their mode over
+    the data's std (real samples: REAL_SPREAD = 0.974; far below it, G collapses inside modes,
+    which the PacGAN protocol alone would reward)."""
 
     mixture: str
     samples: int
@@ -20,14 +27,15 @@ class ToyModeReport:
     total_modes: int
     high_quality: float
     reverse_kl: float
+    spread: float = math.nan  # records written before gankit measured it have none
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def line(self) -> str:
         return (f"{self.mixture}: {self.modes}/{self.total_modes} modes, "
-                f"{100 * self.high_quality:.1f}% high quality, reverse KL {self.reverse_kl:.4f} "
-                f"({self.samples} samples)")
+                f"{100 * self.high_quality:.1f}% high quality, reverse KL {self.reverse_kl:.4f}, "
+                f"within-mode spread {self.spread:.2f} of the data's ({self.samples} samples)")
 
 
 def toy_mode_report(points: torch.Tensor, mixture: str, std_multiple: float = 3.0) -> ToyModeReport:
@@ -39,6 +47,7 @@ def toy_mode_report(points: torch.Tensor, mixture: str, std_multiple: float = 3.
     distances = torch.cdist(points, modes.double())
     nearest, which = distances.min(dim=1)
     hq = nearest <= std_multiple * std
+    spread = float((nearest[hq].square().mean() / 2).sqrt() / std) if hq.any() else math.nan
     counts = torch.bincount(which[hq], minlength=len(modes)).double()
     captured = int((counts > 0).sum())
     if counts.sum() > 0:
@@ -48,4 +57,4 @@ def toy_mode_report(points: torch.Tensor, mixture: str, std_multiple: float = 3.
     else:
         reverse_kl = math.inf
     return ToyModeReport(mixture, len(points), captured, len(modes),
-                         float(hq.double().mean()), reverse_kl)
+                         float(hq.double().mean()), reverse_kl, spread)
