@@ -30,6 +30,9 @@ def test_within_mode_spread_sees_collapse_inside_modes():
     assert narrow.high_quality == 1.0 and narrow.modes == 25
     assert narrow.spread == pytest.approx(0.25, abs=0.02)
     assert toy_mode_report(modes[which], "grid25").spread == 0.0  # one point per mode
+    # spread is about the samples' own centre: clusters off the mode's centre are not wider
+    shifted = toy_mode_report(modes[which] + 0.25 * std * noise + std, "grid25")
+    assert shifted.high_quality == 1.0 and shifted.spread == pytest.approx(narrow.spread, abs=1e-6)
 
 
 def test_describe_reads_toy_records_written_before_spread_was_measured():
