@@ -274,3 +274,39 @@ def test_lazy_r1_trains_and_logs_r1_at_every_step(tmp_path):
     r1 = [row["r1"] for row in rows if "r1" in row]
     assert len(r1) == 6 and r1[0] > 0
     assert r1[1] == r1[2] == r1[3] == r1[0] and r1[4] != r1[0]  # measured on D updates 0 and 4
+
+
+def test_instance_noise_blurs_every_d_input_and_fades_to_zero(monkeypatch):
+    from gankit.config import config_from_dict
+    from gankit.recipes import build_recipe
+
+    cfg = config_from_dict({"data": {"dataset": "ring8"},
+                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
+                            "objective": {"instance_noise": 2.0, "instance_noise_until": 0.5},
+                            "train": {"steps": 100, "batch_size": 4000}})
+    recipe = build_recipe(cfg, (2,))
+    seen = []
+    plain_critic = recipe.critic
+    monkeypatch.setattr(recipe, "critic", lambda x, labels=None: seen.append(x.detach()) or plain_critic(x))
+    real = torch.zeros(4000, 2)
+    for step, std in [(0, 2.0), (25, 1.0), (50, 0.0), (99, 0.0)]:
+        recipe.step = step
+        assert recipe.instance_noise_std() == pytest.approx(std)
+        seen.clear()
+        recipe.train_step([real])
+        assert len(seen) == 3  # D's real and fake inputs, then G's fake input
+        assert seen[0].std().item() == pytest.approx(std, abs=0.05)  # real points were all 0
+        with torch.no_grad():  # the fakes D saw are G's samples plus noise of the same std
+            assert (seen[1] - seen[2]).std().item() == pytest.approx(std * math.sqrt(2), abs=0.1)
+
+
+@pytest.mark.parametrize("objective, recipe, message", [
+    ({"instance_noise": 0.1, "instance_noise_until": 0.0}, "gan", "instance_noise_until"),
+    ({"instance_noise": -0.1}, "gan", "instance_noise"),
+    ({"instance_noise": 0.1}, "acgan", "not used by the acgan recipe"),
+])
+def test_instance_noise_mistakes_fail_before_training(objective, recipe, message):
+    from gankit.config import config_from_dict
+
+    with pytest.raises(GankitError, match=message):
+        config_from_dict({"recipe": recipe, "objective": objective})

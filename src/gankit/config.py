@@ -78,6 +78,10 @@ class ObjectiveConfig:
     top_k: float = 1.0  # top-k G updates (Sinha et al. 2020): least kept fraction of the fakes (1 = off)
     top_k_gamma: float = 0.99  # ... the kept fraction starts at 1 and shrinks by this per epoch
     aux_class_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
+    # instance noise (Sønderby et al. 2017): D sees real and fake inputs plus N(0, s²), s falling
+    # linearly from this value (in data units) to 0 at instance_noise_until of train.steps
+    instance_noise: float = 0.0
+    instance_noise_until: float = 0.5
 
 
 @dataclass
@@ -166,7 +170,7 @@ NON_NEGATIVE = {
     "objective.gradient_penalty", "objective.r1", "objective.weight_clip",
     "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
     "model.d_maxout_pieces", "train.eval_every", "objective.aux_class_weight",
-    "data.labels_per_class", "model.latent_components",
+    "data.labels_per_class", "model.latent_components", "objective.instance_noise",
 }
 
 
@@ -270,6 +274,9 @@ def _validate_objective(cfg: RunConfig) -> None:
         raise GankitError(f"objective.label_smoothing applies to minimax/nonsaturating, not {o.loss}")
     if not o.label_smoothing < 1:
         raise GankitError(f"objective.label_smoothing must be below 1, got {o.label_smoothing}")
+    if not 0 < o.instance_noise_until <= 1:
+        raise GankitError("objective.instance_noise_until is the fraction of train.steps over which "
+                          f"the noise falls to 0, in (0, 1], got {o.instance_noise_until}")
     if not 0 < o.top_k <= 1 or not 0 < o.top_k_gamma <= 1:
         raise GankitError(f"objective.top_k and top_k_gamma are fractions in (0, 1], got {o.top_k} "
                           f"and {o.top_k_gamma}")
@@ -288,7 +295,8 @@ def _validate_objective(cfg: RunConfig) -> None:
         raise GankitError("data.labels_per_class: the semi-supervised recipe needs labelled "
                           "images, e.g. --set data.labels_per_class=100")
     if cfg.recipe in ("acgan", "ssgan"):
-        unused = [name for name in ("gradient_penalty", "r1", "weight_clip", "historical_averaging")
+        unused = [name for name in ("gradient_penalty", "r1", "weight_clip", "historical_averaging",
+                                    "instance_noise")
                   if getattr(o, name)] + (["feature_matching"] if o.feature_matching and
                                           cfg.recipe == "acgan" else [])
         if unused:

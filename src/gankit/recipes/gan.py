@@ -68,6 +68,15 @@ class GANRecipe(Recipe):
         """D's intermediate features (for feature matching)."""
         return self.nets["discriminator"].features(pack(x, self.pack))
 
+    def instance_noise_std(self) -> float:
+        """The instance-noise std of the current step: linear from objective.instance_noise to
+        0 at instance_noise_until of the run's steps."""
+        end = self.obj.instance_noise_until * self.cfg.train.steps
+        return self.obj.instance_noise * max(0.0, 1.0 - self.step / end)
+
+    def _blur(self, x: torch.Tensor, std: float) -> torch.Tensor:
+        return x + std * torch.randn_like(x) if std > 0 else x
+
     def fake_batch(self, n: int, device: torch.device,
                    labels: torch.Tensor | None = None) -> torch.Tensor:
         """G's samples for a batch of `n` (conditional recipes: of the given labels)."""
@@ -88,12 +97,13 @@ class GANRecipe(Recipe):
     def train_step(self, batches: list) -> dict[str, torch.Tensor]:
         disc = self.nets["discriminator"]
         out: dict[str, torch.Tensor] = {}
+        noise = self.instance_noise_std()
         for index, batch in enumerate(batches):
             real, labels = self.split(batch)
             fake = self.fake_batch(real.shape[0], real.device, labels)
 
             def critic(x: torch.Tensor, labels=labels) -> torch.Tensor:
-                return self.critic(x, labels)
+                return self.critic(self._blur(x, noise), labels)
 
             real_logits, fake_logits = critic(real), critic(fake.detach())
             loss_d = self.loss.discriminator(real_logits, fake_logits)
@@ -112,8 +122,8 @@ class GANRecipe(Recipe):
         # G's step reuses the last fake batch: G has not changed since it was drawn.
         with self.frozen("discriminator"):
             if self.obj.feature_matching:
-                loss_g = feature_matching_loss(self.disc_features(real, labels),
-                                               self.disc_features(fake, labels))
+                loss_g = feature_matching_loss(self.disc_features(self._blur(real, noise), labels),
+                                               self.disc_features(self._blur(fake, noise), labels))
             else:
                 loss_g = self.loss.generator(self._top_k(critic(fake)))
             self._step("generator", loss_g)
