@@ -6,21 +6,19 @@ from torch import nn
 
 from gankit.config import ModelConfig
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from gankit.nets.layers import apply_spectral_norm
+from gankit.nets.layers import LatentPrior, apply_spectral_norm
 from gankit.nets.mlp import MLPDiscriminator, MLPGenerator
 
 
 def build_generator(cfg: ModelConfig, data_shape: tuple[int, ...]) -> nn.Module:
     """G for samples of `data_shape` ((C, H, W) images or (2,) points)."""
+    prior = LatentPrior(cfg.latent_prior, cfg.latent_components, cfg.latent_continuous_scale)
     if cfg.arch == "dcgan":
         return DCGANGenerator(cfg.latent_dim, data_shape, cfg.g_width, cfg.g_norm,
-                              cfg.vbn_reference_size, cfg.latent_prior, cfg.latent_components,
-                              cfg.latent_continuous_scale)
+                              cfg.vbn_reference_size, prior)
     is_image = len(data_shape) == 3
     return MLPGenerator(cfg.latent_dim, data_shape, cfg.g_hidden, cfg.g_norm, tanh=is_image,
-                        reference_size=cfg.vbn_reference_size, latent_prior=cfg.latent_prior,
-                        latent_components=cfg.latent_components,
-                        latent_continuous_scale=cfg.latent_continuous_scale)
+                        reference_size=cfg.vbn_reference_size, prior=prior)
 
 
 def build_discriminator(cfg: ModelConfig, data_shape: tuple[int, ...]) -> nn.Module:

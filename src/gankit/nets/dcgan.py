@@ -7,7 +7,14 @@ import math
 import torch
 from torch import nn
 
-from gankit.nets.layers import MinibatchDiscrimination, ReferenceBatch, latent_layers, norm_layer
+from gankit.nets.layers import (
+    NORMAL_PRIOR,
+    LatentPrior,
+    MinibatchDiscrimination,
+    ReferenceBatch,
+    latent_layers,
+    norm_layer,
+)
 
 
 def _plan(image_size: int) -> tuple[int, int]:
@@ -35,15 +42,13 @@ class DCGANGenerator(nn.Module):
     `norm` = "virtual_batch" normalises with a fixed reference batch (Salimans et al.)."""
 
     def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], width: int = 64,
-                 norm: str = "batch", reference_size: int = 64, latent_prior: str = "normal",
-                 latent_components: int = 0, latent_continuous_scale: float = 1.0) -> None:
+                 norm: str = "batch", reference_size: int = 64, prior: LatentPrior = NORMAL_PRIOR) -> None:
         super().__init__()
         channels, size, _ = image_shape
         start, layers = _plan(size)
         self.latent_dim, self.output_shape = latent_dim, tuple(image_shape)
         c = width * 2 ** (layers - 1)
-        blocks, width_in = latent_layers(latent_prior, latent_dim, latent_components,
-                                           latent_continuous_scale)
+        blocks, width_in = latent_layers(prior, latent_dim)
         blocks += [nn.ConvTranspose2d(width_in, c, start, 1, 0, bias=False), norm_layer(norm, c),
                    nn.ReLU(True)]
         for _ in range(layers - 1):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -109,13 +111,26 @@ class CategoricalLatent(nn.Module):
         return out.view(z.shape[0], -1, *z.shape[2:])
 
 
-def latent_layers(prior: str, latent_dim: int, components: int = 0,
-                  continuous_scale: float = 1.0) -> tuple[list[nn.Module], int]:
-    """G's first layers for `prior` normal|uniform|categorical, and the width they feed on."""
-    if prior == "uniform":
+@dataclass(frozen=True)
+class LatentPrior:
+    """What G makes of its Gaussian z: `kind` normal|uniform|categorical (with `components`
+    codes and `continuous_scale` on the Gaussian coordinates beside them)."""
+
+    kind: str = "normal"
+    components: int = 0
+    continuous_scale: float = 1.0
+
+
+NORMAL_PRIOR = LatentPrior()  # z used as it is drawn
+
+
+def latent_layers(prior: LatentPrior, latent_dim: int) -> tuple[list[nn.Module], int]:
+    """G's first layers for `prior`, and the width they feed on."""
+    if prior.kind == "uniform":
         return [UniformLatent()], latent_dim
-    if prior == "categorical":
-        return [CategoricalLatent(components, continuous_scale)], latent_dim - 1 + components
+    if prior.kind == "categorical":
+        width = latent_dim - 1 + prior.components  # the code's coordinate becomes K one-hot ones
+        return [CategoricalLatent(prior.components, prior.continuous_scale)], width
     return [], latent_dim
 
 

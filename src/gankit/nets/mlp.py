@@ -7,7 +7,15 @@ import math
 import torch
 from torch import nn
 
-from gankit.nets.layers import Maxout, MinibatchDiscrimination, ReferenceBatch, latent_layers, norm_layer
+from gankit.nets.layers import (
+    NORMAL_PRIOR,
+    LatentPrior,
+    Maxout,
+    MinibatchDiscrimination,
+    ReferenceBatch,
+    latent_layers,
+    norm_layer,
+)
 
 
 class MLPGenerator(nn.Module):
@@ -15,12 +23,10 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, output_shape: tuple[int, ...], hidden: list[int],
                  norm: str = "none", tanh: bool = True, reference_size: int = 64,
-                 latent_prior: str = "normal", latent_components: int = 0,
-                 latent_continuous_scale: float = 1.0) -> None:
+                 prior: LatentPrior = NORMAL_PRIOR) -> None:
         super().__init__()
         self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
-        layers, width = latent_layers(latent_prior, latent_dim, latent_components,
-                                      latent_continuous_scale)
+        layers, width = latent_layers(prior, latent_dim)
         for h in hidden:
             layers += [nn.Linear(width, h), norm_layer(norm, h, dims=1), nn.ReLU(True)]
             width = h
