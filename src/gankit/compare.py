@@ -135,8 +135,7 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
 def _write_toy_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_csv(out_dir / "results.csv",
-               ["preset", "seed", "modes", "total_modes", "high_quality", "reverse_kl", "spread", "seconds"],
-               rows)
+               ["preset", "seed", "total_modes", *TOY_COLUMNS], rows)
     summary = []
     for name in presets:
         mine = [r for r in rows if r["preset"] == name]
