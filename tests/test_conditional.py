@@ -245,7 +245,7 @@ def test_ssgan_resume_is_exact(tmp_path, idx_dir):
     ({"recipe": "cgan", "model": {"conditioning": "concat_all", "arch": "mlp"}}, "is for the cgan recipe"),
     ({"recipe": "cgan", "model": {"conditioning": "concat_all", "minibatch_kernels": 8}},
      "without minibatch discrimination"),
-    ({"recipe": "acgan", "model": {"latent_prior": "uniform"}}, "is for the unconditional gan recipe"),
+    ({"recipe": "acgan", "model": {"latent_prior": "uniform"}}, "unconditional gan and infogan recipes"),
     ({"recipe": "cgan", "model": {"cbn_label_in_latent": True}}, "is for the conditional batch-norm G"),
 ])
 def test_conditional_config_mistakes_fail_before_training(values, message):

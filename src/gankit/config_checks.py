@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from gankit.config import RunConfig
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "recipe": ("gan", "cgan", "acgan", "ssgan"),
+    "recipe": ("gan", "cgan", "acgan", "ssgan", "infogan"),
     "data.dataset": ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25"),
     "data.split": ("train", "test"),
     "model.arch": ("dcgan", "mlp"),
@@ -44,6 +44,7 @@ NON_NEGATIVE = {
     "objective.historical_averaging", "model.minibatch_kernels", "objective.label_smoothing",
     "model.d_maxout_pieces", "train.eval_every", "objective.aux_class_weight",
     "data.labels_per_class", "model.latent_components", "objective.instance_noise",
+    "objective.info_weight",
 }
 
 
@@ -124,6 +125,14 @@ def validate_objective(cfg: RunConfig) -> None:
                           f"{cfg.train.batch_size}")
     if cfg.recipe != "gan" and m.pack > 1:
         raise GankitError(f"model.pack: packing is for the unconditional gan recipe, not {cfg.recipe}")
+    if cfg.recipe == "infogan" and m.latent_prior != "categorical":
+        raise GankitError("recipe infogan learns the codes of model.latent_prior = \"categorical\": "
+                          "set it and model.latent_components (e.g. 10)")
+    if cfg.recipe == "infogan" and o.feature_matching:
+        raise GankitError("objective.feature_matching replaces G's adversarial loss, which carries "
+                          "the infogan code loss: not with recipe infogan")
+    if cfg.recipe != "infogan" and o.info_weight != 1.0:
+        raise GankitError(f"objective.info_weight weighs the code loss of recipe infogan, not {cfg.recipe}")
     if cfg.recipe in ("cgan", "acgan", "ssgan") and cfg.data.dataset in ("folder", "ring8", "grid25"):
         raise GankitError(f"recipe {cfg.recipe} needs class labels, which {cfg.data.dataset} "
                           "data does not have (use fashion-mnist, mnist or cifar10)")
@@ -141,8 +150,9 @@ def validate_objective(cfg: RunConfig) -> None:
         raise GankitError(f"recipe {cfg.recipe} is built on the dcgan nets (model.arch = \"dcgan\")")
     if m.conditioning in ("projection", "concat_all") and (cfg.recipe != "cgan" or m.arch != "dcgan"):
         raise GankitError(f"model.conditioning = \"{m.conditioning}\" is for the cgan recipe with dcgan nets")
-    if m.latent_prior != "normal" and cfg.recipe != "gan":
-        raise GankitError(f"model.latent_prior = \"{m.latent_prior}\" is for the unconditional gan recipe")
+    if m.latent_prior != "normal" and cfg.recipe not in ("gan", "infogan"):
+        raise GankitError(f"model.latent_prior = \"{m.latent_prior}\" is for the unconditional gan "
+                          "and infogan recipes")
     if (m.latent_prior == "categorical") != (m.latent_components > 0):
         raise GankitError("model.latent_components is the number of codes of model.latent_prior = "
                           "\"categorical\": set both (e.g. 25) or neither")

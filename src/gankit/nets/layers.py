@@ -89,6 +89,14 @@ class UniformLatent(nn.Module):
         return torch.erf(z * _SQRT_HALF)
 
 
+def categorical_code(z: torch.Tensor, components: int) -> torch.Tensor:
+    """The code k = floor(K Φ(z_d)) that the categorical prior reads from each latent's last
+    coordinate: uniform over `components` K for z ~ N(0, I)."""
+    last = z.flatten(1)[:, -1]
+    u = 0.5 * (1.0 + torch.erf(last * _SQRT_HALF))
+    return (u * components).long().clamp_(0, components - 1)
+
+
 class CategoricalLatent(nn.Module):
     """z ~ N(0, I_d) to [z_1 .. z_{d-1}, one-hot(k)], k = floor(K Φ(z_d)) uniform over `components`
     K: a disconnected latent (the categorical code of InfoGAN, without its mutual-information
@@ -104,9 +112,8 @@ class CategoricalLatent(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         flat = z.flatten(1)
-        u = 0.5 * (1.0 + torch.erf(flat[:, -1] * _SQRT_HALF))
-        k = (u * self.components).long().clamp_(0, self.components - 1)
-        code = torch.nn.functional.one_hot(k, self.components).to(flat.dtype)
+        code = torch.nn.functional.one_hot(categorical_code(z, self.components),
+                                           self.components).to(flat.dtype)
         out = torch.cat([self.continuous_scale * flat[:, :-1], code], dim=1)
         return out.view(z.shape[0], -1, *z.shape[2:])
 

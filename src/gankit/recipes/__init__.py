@@ -7,6 +7,7 @@ from gankit.recipes.acgan import ACGANRecipe
 from gankit.recipes.base import Recipe, make_optimizer
 from gankit.recipes.cgan import ConditionalGANRecipe
 from gankit.recipes.gan import GANRecipe
+from gankit.recipes.infogan import InfoGANRecipe
 from gankit.recipes.ssgan import SemiSupervisedGANRecipe
 
 RECIPES: dict[str, type[Recipe]] = {
@@ -14,6 +15,7 @@ RECIPES: dict[str, type[Recipe]] = {
     "cgan": ConditionalGANRecipe,
     "acgan": ACGANRecipe,
     "ssgan": SemiSupervisedGANRecipe,
+    "infogan": InfoGANRecipe,
 }
 
 
@@ -23,4 +25,4 @@ def build_recipe(cfg: RunConfig, data_shape: tuple[int, ...]) -> Recipe:
 
 
 __all__ = ["RECIPES", "Recipe", "GANRecipe", "ConditionalGANRecipe", "ACGANRecipe",
-           "SemiSupervisedGANRecipe", "build_recipe", "make_optimizer"]
+           "SemiSupervisedGANRecipe", "InfoGANRecipe", "build_recipe", "make_optimizer"]

@@ -64,6 +64,12 @@ class GANRecipe(Recipe):
         """D's logits for x, packed `pack` samples at a time."""
         return self.nets["discriminator"](pack(x, self.pack))
 
+    def critic_fake(self, x: torch.Tensor,
+                    labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits for G's samples x, and a loss on them that both nets add to their own
+        (None here; InfoGAN's code loss)."""
+        return self.critic(x, labels), None
+
     def disc_features(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """D's intermediate features (for feature matching)."""
         return self.nets["discriminator"].features(pack(x, self.pack))
@@ -105,8 +111,12 @@ class GANRecipe(Recipe):
             def critic(x: torch.Tensor, labels=labels) -> torch.Tensor:
                 return self.critic(self._blur(x, noise), labels)
 
-            real_logits, fake_logits = critic(real), critic(fake.detach())
+            real_logits = critic(real)
+            fake_logits, code_loss = self.critic_fake(self._blur(fake.detach(), noise), labels)
             loss_d = self.loss.discriminator(real_logits, fake_logits)
+            if code_loss is not None:
+                out["loss_code"] = code_loss
+                loss_d = loss_d + code_loss
             scale = self.precision.grad_scale
             if self.obj.gradient_penalty > 0:
                 out["gp"] = gradient_penalty(critic, real, fake, grad_scale=scale)
@@ -125,7 +135,10 @@ class GANRecipe(Recipe):
                 loss_g = feature_matching_loss(self.disc_features(self._blur(real, noise), labels),
                                                self.disc_features(self._blur(fake, noise), labels))
             else:
-                loss_g = self.loss.generator(self._top_k(critic(fake)))
+                fake_logits_g, code_loss_g = self.critic_fake(self._blur(fake, noise), labels)
+                loss_g = self.loss.generator(self._top_k(fake_logits_g))
+                if code_loss_g is not None:
+                    loss_g = loss_g + code_loss_g
             self._step("generator", loss_g)
         out.update(loss_d=loss_d, loss_g=loss_g, d_real=real_logits.mean(),
                    d_fake=fake_logits.mean())

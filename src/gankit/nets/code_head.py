@@ -1,0 +1,26 @@
+"""InfoGAN's Q (Chen et al. 2016): a linear head beside D's own, on D's shared features,
+predicting which categorical code G's sample was made from."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+class CodeHeadDiscriminator(nn.Module):
+    """Wraps a D that has `features` and `head`: x -> (D's logits, logits of `components` codes)."""
+
+    def __init__(self, discriminator: nn.Module, input_shape: tuple[int, ...], components: int) -> None:
+        super().__init__()
+        self.features, self.head = discriminator.features, discriminator.head
+        was_training = discriminator.training
+        with torch.no_grad():  # the width of D's features, without touching batch-norm statistics
+            width = math.prod(self.features.eval()(torch.zeros(1, *input_shape)).shape[1:])
+        self.features.train(was_training)
+        self.code_head = nn.Sequential(nn.Flatten(), nn.Linear(width, components))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.features(x)
+        return self.head(features).view(-1), self.code_head(features)

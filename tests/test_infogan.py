@@ -1,0 +1,87 @@
+"""InfoGAN's categorical code: Q's head, the code loss and what reaches which net."""
+
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gankit.config import ModelConfig, config_from_dict
+from gankit.errors import GankitError
+from gankit.nets import build_discriminator
+from gankit.nets.code_head import CodeHeadDiscriminator
+from gankit.nets.layers import CategoricalLatent, categorical_code
+from gankit.recipes import build_recipe
+
+TOY = {"recipe": "infogan", "data": {"dataset": "ring8"},
+       "model": {"arch": "mlp", "latent_dim": 3, "latent_prior": "categorical", "latent_components": 8,
+                 "g_hidden": [32, 32], "d_hidden": [32]}}
+
+
+def test_categorical_code_is_the_code_g_reads():
+    z = torch.randn(1000, 4)
+    one_hot = CategoricalLatent(7)(z)[:, 3:]
+    assert torch.equal(one_hot.argmax(1), categorical_code(z, 7))
+
+
+@pytest.mark.parametrize("arch, shape", [("mlp", (2,)), ("dcgan", (1, 28, 28))])
+def test_code_head_sits_on_d_features_and_leaves_batch_norm_alone(arch, shape):
+    disc = build_discriminator(ModelConfig(arch=arch, d_hidden=[16], d_width=8), shape)
+    stats = {k: v.clone() for k, v in disc.state_dict().items() if "running" in k}
+    net = CodeHeadDiscriminator(disc, shape, components=5)
+    assert all(torch.equal(net.state_dict()[k], v) for k, v in stats.items())
+    assert net.training
+    x = torch.randn(6, *shape)
+    logits, code_logits = net.eval()(x)
+    assert code_logits.shape == (6, 5)
+    torch.testing.assert_close(logits, disc.eval()(x))  # D's own logit is unchanged
+
+
+def test_code_loss_is_weighted_cross_entropy_of_q_on_g_codes_and_reaches_both_nets():
+    cfg = config_from_dict({**TOY, "objective": {"info_weight": 2.0}})
+    recipe = build_recipe(cfg, (2,))
+    torch.manual_seed(0)
+    z = torch.randn(64, 3)
+    torch.manual_seed(0)
+    fake = recipe.fake_batch(64, torch.device("cpu"))  # draws the same z
+    _, code_loss = recipe.critic_fake(fake)
+    _, code_logits = recipe.nets["discriminator"](fake)
+    expected = 2.0 * F.cross_entropy(code_logits, categorical_code(z, 8))
+    torch.testing.assert_close(code_loss, expected)
+    code_loss.backward()
+    for name in ("generator", "discriminator"):
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in recipe.nets[name].parameters()), name
+    assert recipe.nets["discriminator"].code_head[1].weight.grad.abs().sum() > 0
+
+
+def test_infogan_training_makes_codes_recognisable(tmp_path):
+    from gankit.train.trainer import Trainer
+
+    cfg = config_from_dict({**TOY, "optim": {"lr_g": 1e-3, "lr_d": 1e-3},
+                            "train": {"steps": 250, "batch_size": 64, "tensorboard": False,
+                                      "log_every": 10, "sample_every": 1000, "grid_size": 64}})
+    Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None).run()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    accuracy = [row["code_acc"] for row in rows if "code_acc" in row]
+    assert accuracy[0] < 0.6 and min(accuracy[-3:]) > 0.9  # chance is 1/8
+    assert all(row["loss_code"] >= 0 for row in rows if "loss_code" in row)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"recipe": "infogan"}, "learns the codes"),
+    ({**TOY, "objective": {"feature_matching": True}}, "not with recipe infogan"),
+    ({**TOY, "model": {**TOY["model"], "pack": 2}}, "packing is for the unconditional gan recipe"),
+    ({"recipe": "gan", "objective": {"info_weight": 0.5}}, "code loss of recipe infogan"),
+    ({**TOY, "objective": {"info_weight": -1.0}}, "zero or positive"),
+])
+def test_infogan_config_mistakes(values, message):
+    with pytest.raises(GankitError, match=message):
+        config_from_dict(values)
+
+
+def test_rejection_sampling_refuses_infogan_runs():
+    from gankit.rejection import check_discriminator_logits
+
+    with pytest.raises(GankitError, match="recipe infogan"):
+        check_discriminator_logits(config_from_dict(TOY))
