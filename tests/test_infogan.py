@@ -55,6 +55,20 @@ def test_code_loss_is_weighted_cross_entropy_of_q_on_g_codes_and_reaches_both_ne
     assert recipe.nets["discriminator"].code_head[1].weight.grad.abs().sum() > 0
 
 
+def test_code_loss_stops_at_info_until_and_q_accuracy_is_still_measured():
+    cfg = config_from_dict({**TOY, "objective": {"info_until": 0.3}, "train": {"steps": 100}})
+    recipe = build_recipe(cfg, (2,))
+    fake = recipe.fake_batch(32, torch.device("cpu"))
+    for step, on in [(0, True), (29, True), (30, False), (99, False)]:
+        recipe.step = step
+        _, code_loss = recipe.critic_fake(fake)
+        assert (code_loss is not None) == on
+        assert 0 <= recipe.code_accuracy <= 1
+    recipe.step = 50
+    out = recipe.train_step([torch.randn(32, 2)])
+    assert "loss_code" not in out and "code_acc" in out
+
+
 def test_infogan_training_makes_codes_recognisable(tmp_path):
     from gankit.train.trainer import Trainer
 
@@ -74,6 +88,9 @@ def test_infogan_training_makes_codes_recognisable(tmp_path):
     ({**TOY, "model": {**TOY["model"], "pack": 2}}, "packing is for the unconditional gan recipe"),
     ({"recipe": "gan", "objective": {"info_weight": 0.5}}, "code loss of recipe infogan"),
     ({**TOY, "objective": {"info_weight": -1.0}}, "zero or positive"),
+    ({**TOY, "objective": {"info_until": 0.0}}, "fraction of train.steps"),
+    ({**TOY, "objective": {"info_until": 1.5}}, "fraction of train.steps"),
+    ({"recipe": "gan", "objective": {"info_until": 0.5}}, "code loss of recipe infogan"),
 ])
 def test_infogan_config_mistakes(values, message):
     with pytest.raises(GankitError, match=message):

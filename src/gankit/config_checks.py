@@ -131,8 +131,12 @@ def validate_objective(cfg: RunConfig) -> None:
     if cfg.recipe == "infogan" and o.feature_matching:
         raise GankitError("objective.feature_matching replaces G's adversarial loss, which carries "
                           "the infogan code loss: not with recipe infogan")
-    if cfg.recipe != "infogan" and o.info_weight != 1.0:
-        raise GankitError(f"objective.info_weight weighs the code loss of recipe infogan, not {cfg.recipe}")
+    if cfg.recipe != "infogan" and (o.info_weight != 1.0 or o.info_until != 1.0):
+        raise GankitError("objective.info_weight and info_until set the code loss of recipe infogan, "
+                          f"not {cfg.recipe}")
+    if not 0 < o.info_until <= 1:
+        raise GankitError("objective.info_until is the fraction of train.steps with the code loss, "
+                          f"in (0, 1], got {o.info_until}")
     if cfg.recipe in ("cgan", "acgan", "ssgan") and cfg.data.dataset in ("folder", "ring8", "grid25"):
         raise GankitError(f"recipe {cfg.recipe} needs class labels, which {cfg.data.dataset} "
                           "data does not have (use fashion-mnist, mnist or cifar10)")

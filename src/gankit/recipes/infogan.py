@@ -35,10 +35,16 @@ class InfoGANRecipe(GANRecipe):
         self.codes = categorical_code(z, self.cfg.model.latent_components)  # read by critic_fake
         return self.generator(z)
 
+    def code_loss_on(self) -> bool:
+        """Whether the current step carries the code loss (objective.info_until of the run)."""
+        return self.step < self.obj.info_until * self.cfg.train.steps
+
     def critic_fake(self, x: torch.Tensor,
-                    labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                    labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         logits, code_logits = self.nets["discriminator"](x)
         self.code_accuracy = (code_logits.argmax(1) == self.codes).float().mean().detach()
+        if not self.code_loss_on():  # Q's accuracy is still logged, from its last weights
+            return logits, None
         return logits, self.obj.info_weight * F.cross_entropy(code_logits, self.codes)
 
     def train_step(self, batches: list) -> dict[str, torch.Tensor]:
