@@ -63,10 +63,18 @@ def test_code_loss_stops_at_info_until_and_q_accuracy_is_still_measured():
         recipe.step = step
         _, code_loss = recipe.critic_fake(fake)
         assert (code_loss is not None) == on
-        assert 0 <= recipe.code_accuracy <= 1
-    recipe.step = 50
-    out = recipe.train_step([torch.randn(32, 2)])
-    assert "loss_code" not in out and "code_acc" in out
+        assert 0 <= recipe.code_stats["code_acc"] <= 1
+
+
+def test_info_until_keeps_the_logged_keys_through_a_run(tmp_path):
+    from gankit.train.trainer import Trainer
+
+    cfg = config_from_dict({**TOY, "objective": {"info_until": 0.5},
+                            "train": {"steps": 8, "batch_size": 16, "tensorboard": False, "log_every": 1,
+                                      "sample_every": 100, "grid_size": 16}})
+    Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None).run()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert len([row for row in rows if "loss_code" in row and "code_acc" in row]) == 8
 
 
 def test_infogan_training_makes_codes_recognisable(tmp_path):

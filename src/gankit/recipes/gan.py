@@ -115,7 +115,6 @@ class GANRecipe(Recipe):
             fake_logits, code_loss = self.critic_fake(self._blur(fake.detach(), noise), labels)
             loss_d = self.loss.discriminator(real_logits, fake_logits)
             if code_loss is not None:
-                out["loss_code"] = code_loss
                 loss_d = loss_d + code_loss
             scale = self.precision.grad_scale
             if self.obj.gradient_penalty > 0:

@@ -42,12 +42,14 @@ class InfoGANRecipe(GANRecipe):
     def critic_fake(self, x: torch.Tensor,
                     labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         logits, code_logits = self.nets["discriminator"](x)
-        self.code_accuracy = (code_logits.argmax(1) == self.codes).float().mean().detach()
-        if not self.code_loss_on():  # Q's accuracy is still logged, from its last weights
+        cross_entropy = F.cross_entropy(code_logits, self.codes)
+        self.code_stats = {"loss_code": cross_entropy.detach(),
+                           "code_acc": (code_logits.argmax(1) == self.codes).float().mean().detach()}
+        if not self.code_loss_on():  # still measured (the log keeps its keys), no longer trained
             return logits, None
-        return logits, self.obj.info_weight * F.cross_entropy(code_logits, self.codes)
+        return logits, self.obj.info_weight * cross_entropy
 
     def train_step(self, batches: list) -> dict[str, torch.Tensor]:
         out = super().train_step(batches)
-        out["code_acc"] = self.code_accuracy  # Q's accuracy on G's last batch
+        out.update(self.code_stats)  # Q's cross-entropy and accuracy on G's last batch
         return out
