@@ -39,7 +39,8 @@ bench-gpu: setup data
 	PYTHON=$(PY) benchmarks/gpu_suite.sh check eager compile graphs
 
 lab: setup
-	$(PY) -m gankit compare gan-grid25 pacgan-grid25 wgan-gp-grid25 --seeds 3 --out runs/lab
+	$(PY) -m gankit compare gan-grid25 categorical-grid25 infogan-grid25 pacgan-grid25 wgan-gp-grid25 \
+		--seeds 3 --out runs/lab
 
 lint: setup
 	.venv/bin/ruff check src tests benchmarks
