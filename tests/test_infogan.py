@@ -110,3 +110,28 @@ def test_rejection_sampling_refuses_infogan_runs():
 
     with pytest.raises(GankitError, match="recipe infogan"):
         check_discriminator_logits(config_from_dict(TOY))
+
+
+def test_infogan_resume_is_exact_across_the_end_of_the_code_loss(tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    from gankit.errors import TrainingInterrupted
+    from gankit.train import train
+    from gankit.train import trainer as trainer_module
+    from tests.test_trainer import _StopAtCheck
+
+    cfg = config_from_dict({**TOY, "objective": {"info_until": 0.5},
+                            "train": {"steps": 8, "batch_size": 16, "tensorboard": False, "log_every": 2,
+                                      "sample_every": 100, "grid_size": 16}})
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    train(cfg, straight, progress=False, log=lambda *_: None)
+    with monkeypatch.context() as patch:  # stopped at step 3, with the code loss still on
+        patch.setattr(trainer_module, "StopRequests", _StopAtCheck(3))
+        with pytest.raises(TrainingInterrupted):
+            train(cfg, split, progress=False, log=lambda *_: None)
+    train(cfg, split, resume=True, progress=False, log=lambda *_: None)
+    for name in ("generator", "discriminator"):
+        a = load_file(straight / "checkpoints" / "latest" / f"{name}.safetensors")
+        b = load_file(split / "checkpoints" / "latest" / f"{name}.safetensors")
+        assert a.keys() == b.keys() and any(key.startswith("code_head") for key in a) == (name != "generator")
+        assert all(torch.equal(a[key], b[key]) for key in a), name
