@@ -210,3 +210,14 @@ def test_a_one_process_run_resumes_on_two_ranks(tmp_path):
     # without batch norm or per-rank randomness in this GAN, it equals the 6-step single run
     single = _single_process(longer, tmp_path / "single")
     assert _max_diff(ranks[0], single) < 1e-5
+
+
+def test_infogan_under_ddp_keeps_ranks_identical_past_the_end_of_the_code_loss(tmp_path):
+    # after objective.info_until, Q's head is in no loss: DDP must still average every gradient
+    config = mlp_ring_config()
+    config["recipe"] = "infogan"
+    config["model"].update(latent_dim=3, latent_prior="categorical", latent_components=8)
+    config["objective"] = {"info_until": 0.5}
+    ranks = run_worker(tmp_path, "infogan", config)
+    assert _max_diff(ranks[0], ranks[1]) == 0.0
+    assert any(key.startswith("discriminator.code_head") for key in ranks[0])

@@ -55,14 +55,19 @@ def test_code_loss_is_weighted_cross_entropy_of_q_on_g_codes_and_reaches_both_ne
     assert recipe.nets["discriminator"].code_head[1].weight.grad.abs().sum() > 0
 
 
-def test_code_loss_stops_at_info_until_and_q_accuracy_is_still_measured():
+def test_after_info_until_the_code_loss_trains_q_alone():
     cfg = config_from_dict({**TOY, "objective": {"info_until": 0.3}, "train": {"steps": 100}})
     recipe = build_recipe(cfg, (2,))
-    fake = recipe.fake_batch(32, torch.device("cpu"))
-    for step, on in [(0, True), (29, True), (30, False), (99, False)]:
+    disc, gen = recipe.nets["discriminator"], recipe.generator
+    for step, shared in [(0, True), (29, True), (30, False), (99, False)]:
         recipe.step = step
-        _, code_loss = recipe.critic_fake(fake)
-        assert (code_loss is not None) == on
+        for p in [*disc.parameters(), *gen.parameters()]:
+            p.grad = None
+        _, code_loss = recipe.critic_fake(recipe.fake_batch(32, torch.device("cpu")))
+        code_loss.backward()
+        assert disc.code_head[1].weight.grad.abs().sum() > 0  # Q learns in every step
+        for net in (disc.features, gen):
+            assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters()) == shared
         assert 0 <= recipe.code_stats["code_acc"] <= 1
 
 

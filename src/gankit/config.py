@@ -79,7 +79,8 @@ class ObjectiveConfig:
     top_k_gamma: float = 0.99  # ... the kept fraction starts at 1 and shrinks by this per epoch
     aux_class_weight: float = 1.0  # acgan: weight of the auxiliary classification loss
     info_weight: float = 1.0  # infogan: weight λ of the code loss (the paper's 1 for categorical codes)
-    info_until: float = 1.0  # infogan: the code loss applies for this fraction of train.steps (1 = all)
+    info_until: float = 1.0  # infogan: G and D's shared layers learn the code loss for this fraction
+    # of train.steps (1 = all); Q alone goes on learning it
     # instance noise (Sønderby et al. 2017): D sees real and fake inputs plus N(0, s²), s falling
     # linearly from this value (in data units) to 0 at instance_noise_until of train.steps
     instance_noise: float = 0.0

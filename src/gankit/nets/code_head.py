@@ -21,6 +21,10 @@ class CodeHeadDiscriminator(nn.Module):
         self.features.train(was_training)
         self.code_head = nn.Sequential(nn.Flatten(), nn.Linear(width, components))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor,
+                codes_train_features: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """With `codes_train_features` False the code head reads D's features detached: a loss on
+        its logits then trains the code head alone."""
         features = self.features(x)
-        return self.head(features).view(-1), self.code_head(features)
+        code_input = features if codes_train_features else features.detach()
+        return self.head(features).view(-1), self.code_head(code_input)

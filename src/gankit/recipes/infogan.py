@@ -36,17 +36,19 @@ class InfoGANRecipe(GANRecipe):
         return self.generator(z)
 
     def code_loss_on(self) -> bool:
-        """Whether the current step carries the code loss (objective.info_until of the run)."""
+        """Whether G and D's shared layers learn from the code loss at the current step
+        (the first objective.info_until of the run)."""
         return self.step < self.obj.info_until * self.cfg.train.steps
 
     def critic_fake(self, x: torch.Tensor,
-                    labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        logits, code_logits = self.nets["discriminator"](x)
+                    labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        # after info_until the code head reads detached features: the loss trains Q alone (so
+        # code_acc stays a measurement, and DDP sees a gradient for every parameter) and is a
+        # constant in G's step
+        logits, code_logits = self.nets["discriminator"](x, codes_train_features=self.code_loss_on())
         cross_entropy = F.cross_entropy(code_logits, self.codes)
         self.code_stats = {"loss_code": cross_entropy.detach(),
                            "code_acc": (code_logits.argmax(1) == self.codes).float().mean().detach()}
-        if not self.code_loss_on():  # still measured (the log keeps its keys), no longer trained
-            return logits, None
         return logits, self.obj.info_weight * cross_entropy
 
     def train_step(self, batches: list) -> dict[str, torch.Tensor]:
