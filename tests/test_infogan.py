@@ -1,6 +1,7 @@
 """InfoGAN's categorical code: Q's head, the code loss and what reaches which net."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -140,3 +141,22 @@ def test_infogan_resume_is_exact_across_the_end_of_the_code_loss(tmp_path, monke
         b = load_file(split / "checkpoints" / "latest" / f"{name}.safetensors")
         assert a.keys() == b.keys() and any(key.startswith("code_head") for key in a) == (name != "generator")
         assert all(torch.equal(a[key], b[key]) for key in a), name
+
+
+def test_infogan_trains_the_dcgan_nets_on_images_and_samples_load(idx_dir, tmp_path):
+    import dataclasses
+
+    import gankit
+    from gankit.train import train
+    from tests.conftest import tiny_config
+
+    cfg = tiny_config(idx_dir)
+    cfg = dataclasses.replace(cfg, recipe="infogan", model=dataclasses.replace(
+        cfg.model, latent_prior="categorical", latent_components=10, minibatch_kernels=4))
+    cfg = config_from_dict(dataclasses.asdict(cfg))  # through the checks
+    result = train(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
+    assert result.step == 6
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert all(math.isfinite(row["loss_code"]) for row in rows)
+    generator = gankit.load_generator(tmp_path / "run")
+    assert generator(torch.randn(3, 8)).shape == (3, 1, 28, 28)
