@@ -131,7 +131,7 @@ def main() -> None:
     if args.batch_size:
         overrides.append(f"train.batch_size={args.batch_size}")
     cfg = load_preset(args.preset, overrides)
-    data = build_source(cfg.data, 0).tensors.to(device)
+    data = build_source(cfg.data, 0).fields["image"].to(device)
     plain, ours, gpu_mem = [], [], {"plain": 0, "gankit": 0}
     for _ in range(args.repeats):
         for name in ("plain", "gankit"):

@@ -141,10 +141,16 @@ def test_labelled_images_come_from_the_training_split_only(idx_dir, tmp_path):
     trainer = Trainer(cfg, tmp_path / "ssl", progress=False, log=lambda *_: None)
     train_images, train_labels = load_idx_split("fashion-mnist", "train", str(idx_dir))
     test_images, _ = load_idx_split("fashion-mnist", "test", str(idx_dir))
-    idx = trainer.recipe.labelled_indices.numpy()
-    assert len(idx) == 20 and np.bincount(train_labels[idx], minlength=10).tolist() == [2] * 10
+    labelled = trainer.stream.streams[1].source.fields  # the labelled subset beside the full set
+    assert len(labelled["label"]) == 20
+    assert torch.bincount(labelled["label"], minlength=10).tolist() == [2] * 10
+    batch = next(trainer.stream.iterate(0))
+    assert set(batch) == {"image", "labelled_image", "labelled_label"}
+    rounded = ((labelled["image"][:, 0] + 1) * 127.5).round().to(torch.uint8).numpy()
+    train_set = {im.tobytes(): label for im, label in zip(train_images, train_labels, strict=True)}
     test_set = {im.tobytes() for im in test_images}
-    assert not any(train_images[i].tobytes() in test_set for i in idx)
+    assert all(train_set[im.tobytes()] == int(y) for im, y in zip(rounded, labelled["label"], strict=True))
+    assert not any(im.tobytes() in test_set for im in rounded)
 
 
 def _train(preset, run, idx_dir, steps, *overrides, flags=()):
@@ -212,7 +218,8 @@ def test_ssgan_run_trains_evaluates_and_gives_its_classifiers(capsys, tmp_path, 
 
     cfg = load_preset("ssgan-fashion-mnist-100", [f'data.root="{idx_dir}"', "data.split=\"test\""])
     test = build_source(cfg.data)
-    assert classifier_accuracy(classifier, test.tensors, test.labels) == pytest.approx(row["accuracy"])
+    assert classifier_accuracy(classifier, test.fields["image"], test.fields["label"]) == pytest.approx(
+        row["accuracy"])
 
 
 def test_ssgan_resume_is_exact(tmp_path, idx_dir):

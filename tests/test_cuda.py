@@ -35,7 +35,7 @@ def test_cuda_training_keeps_fp32_weights_and_data_on_the_gpu(idx_dir, tmp_path,
     cfg = tiny_config(idx_dir, steps=6, device="cuda", precision=precision)
     trainer = Trainer(cfg, tmp_path / "run", progress=False, log=_quiet)
     trainer.run()
-    assert trainer.source.tensors.device.type == "cuda"  # in-memory data lives on the GPU
+    assert trainer.source.fields["image"].device.type == "cuda"  # in-memory data lives on the GPU
     assert trainer.runtime.precision == precision
     for net in trainer.recipe.modules().values():
         for p in net.parameters():

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from gankit.config import DataConfig
-from gankit.data import BatchStream, build_source, cifar, data_shape, fetch, mnist
+from gankit.data import BatchStream, ZipStream, build_source, cifar, data_spec, fetch, mnist
 from gankit.data.folder import ImageFolder
 from gankit.data.idx import parse_idx, read_idx, write_idx
 from gankit.data.source import images_to_tensor
@@ -157,10 +157,10 @@ def test_image_folder_recursive_resize_crop(tmp_path):
     Image.new("L", (16, 16), 0).save(tmp_path / "a" / "b" / "small.jpg")
     folder = ImageFolder(tmp_path, size=8, channels=3)
     assert len(folder) == 2
-    x = folder[1]
+    x = folder[1]["image"]
     assert x.shape == (3, 8, 8)
     assert torch.allclose(x[0], torch.ones(8, 8)) and torch.allclose(x[1], -torch.ones(8, 8))
-    assert folder[0].min() >= -1 and ImageFolder(tmp_path, 8, 1)[1].shape == (1, 8, 8)
+    assert folder[0]["image"].min() >= -1 and ImageFolder(tmp_path, 8, 1)[1]["image"].shape == (1, 8, 8)
 
 
 def test_image_folder_rejects_empty_and_corrupt_files(tmp_path):
@@ -218,12 +218,29 @@ def test_batch_stream_is_a_function_of_the_draw_index(idx_dir):
     assert stream.batches_per_epoch == 9
     first = list(zip(range(20), stream.iterate(0), strict=False))
     again = next(BatchStream(source, 10, seed=5).iterate(13))
-    assert torch.equal(first[13][1], again)
+    assert set(again) == {"image", "label"}
+    assert torch.equal(first[13][1]["image"], again["image"])
+    assert torch.equal(first[13][1]["label"], again["label"])
     epoch0 = torch.cat([stream.indices(d) for d in range(9)])
     assert len(set(epoch0.tolist())) == 90  # no repeats within an epoch
     assert not torch.equal(stream.indices(0), stream.indices(9))  # reshuffled next epoch
     with pytest.raises(GankitError, match="fewer than the batch size 1000"):
         BatchStream(source, 1000, seed=0)
+    with pytest.raises(GankitError, match="has no 'style' field"):
+        BatchStream(source, 10, seed=0, fields=["image", "style"])
+
+
+def test_zip_stream_merges_fields_drawn_at_the_same_index(idx_dir):
+    source = build_source(DataConfig(root=str(idx_dir), image_size=28), seed=0)
+    a = BatchStream(source, 10, seed=1, fields=["image"], rename={"image": "A"})
+    b = BatchStream(source, 10, seed=2, fields=["image", "label"],
+                    rename={"image": "B", "label": "B_label"})
+    zipped = ZipStream([a, b])
+    batch = next(zipped.iterate(4))
+    assert set(batch) == {"A", "B", "B_label"}
+    assert torch.equal(batch["A"], source.fields["image"][a.indices(4)])
+    assert torch.equal(batch["B"], source.fields["image"][b.indices(4)])
+    assert not torch.equal(a.indices(4), b.indices(4))  # drawn independently
 
 
 def test_folder_source_streams_through_a_loader(tmp_path):
@@ -231,9 +248,10 @@ def test_folder_source_streams_through_a_loader(tmp_path):
         Image.new("RGB", (10, 12), (40 * i, 0, 0)).save(tmp_path / f"{i}.png")
     cfg = DataConfig(dataset="folder", root=str(tmp_path), image_size=8)
     source = build_source(cfg)
-    assert source.shape == data_shape(cfg) == (3, 8, 8)
+    assert source.spec == data_spec(cfg).__class__("images", {"image": (3, 8, 8)}, length=6)
+    assert data_spec(cfg).sample_shape == (3, 8, 8)
     batch = next(BatchStream(source, 4, seed=0).iterate(0))
-    assert batch.shape == (4, 3, 8, 8)
+    assert batch["image"].shape == (4, 3, 8, 8)
 
 
 @pytest.mark.skipif(not DEBIAN_FMNIST.is_dir(), reason="Fashion-MNIST package not installed")
@@ -244,5 +262,6 @@ def test_real_fashion_mnist():
     test_images, test_labels = mnist.load_idx_split("fashion-mnist", "test")
     assert test_images.shape == (10000, 28, 28) and np.bincount(test_labels).tolist() == [1000] * 10
     source = build_source(DataConfig(image_size=32))
-    assert source.tensors.shape == (60000, 1, 32, 32)
-    assert -1.0 <= source.tensors.min() < -0.99 and 0.99 < source.tensors.max() <= 1.0
+    images = source.fields["image"]
+    assert images.shape == (60000, 1, 32, 32) and source.spec.num_classes == 10
+    assert -1.0 <= images.min() < -0.99 and 0.99 < images.max() <= 1.0

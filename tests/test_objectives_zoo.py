@@ -253,7 +253,7 @@ def test_lazy_r1_runs_on_every_kth_d_update_with_k_times_the_weight(monkeypatch)
                         d_losses.append(float(loss.detach())))
     for step in range(5):  # D updates 0..9; due at 0, 3, 6, 9
         recipe.step = step
-        recipe.train_step([torch.randn(8, 2), torch.randn(8, 2)])
+        recipe.train_step([{"image": torch.randn(8, 2)}, {"image": torch.randn(8, 2)}])
     penalised = [i for i, loss in enumerate(d_losses) if loss > 100]
     assert penalised == [0, 3, 6, 9]
     for i in penalised:  # gamma * k * penalty on top of the adversarial loss (about 1.4)
@@ -293,7 +293,7 @@ def test_instance_noise_blurs_every_d_input_and_fades_to_zero(monkeypatch):
         recipe.step = step
         assert recipe.instance_noise_std() == pytest.approx(std)
         seen.clear()
-        recipe.train_step([real])
+        recipe.train_step([{"image": real}])
         assert len(seen) == 3  # D's real and fake inputs, then G's fake input
         assert seen[0].std().item() == pytest.approx(std, abs=0.05)  # real points were all 0
         with torch.no_grad():  # the fakes D saw are G's samples plus noise of the same std

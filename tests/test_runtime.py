@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gankit.config import config_from_dict
-from gankit.data.source import BatchStream, Source
+from gankit.data import BatchStream, DataSpec, Source
 from gankit.errors import GankitError
 from gankit.objectives import gradient_penalty
 from gankit.objectives.penalties import input_gradient
@@ -94,7 +94,7 @@ def test_cuda_settings_compiled_conv_nets_stay_contiguous(monkeypatch):
 
 
 def test_rank_shares_of_batches_and_latents_make_up_the_single_process_ones():
-    source = Source("toy", "points", (2,), torch.arange(200.0).view(100, 2))
+    source = Source("toy", DataSpec("points", {"image": (2,)}), {"image": torch.arange(200.0).view(100, 2)})
     single = BatchStream(source, 20, seed=3)
     ranks = [BatchStream(source, 20, seed=3, rank=r, world_size=2) for r in (0, 1)]
     for draw in (0, 4, 5, 13):  # across epochs too (5 draws per epoch)

@@ -77,11 +77,11 @@ def reference_images(data: DataConfig, n: int, split: str, seed: int = 0) -> tup
         split = "folder"
         source = build_source(data)
         picked = _subset(len(source), n, seed)
-        images = torch.stack([source.dataset[int(i)] for i in picked])
+        images = torch.stack([source.dataset[int(i)]["image"] for i in picked])
     else:
         source = build_source(dataclasses.replace(data, split=split))
         picked = _subset(len(source), n, seed)
-        images = source.tensors[torch.from_numpy(picked)]
+        images = source.fields["image"][torch.from_numpy(picked)]
     uint8 = to_uint8(images).transpose(0, 3, 1, 2)
     return np.ascontiguousarray(uint8), f"{source.name} {split} ({len(uint8)} of {len(source)})"
 
@@ -241,7 +241,7 @@ def ssl_accuracies(run_dir: str | Path) -> dict[str, Any]:
     cfg = load_run_config(run_dir)
     test = build_source(dataclasses.replace(cfg.data, split="test"))
     results = {name: classifier_accuracy(load_classifier(run_dir, baseline=name == "baseline"),
-                                         test.tensors, test.labels)
+                                         test.fields["image"], test.fields["label"])
                for name in ("ssl", "baseline")}
     return {"accuracy": results["ssl"], "baseline_accuracy": results["baseline"],
             "test_images": len(test), "labels_per_class": cfg.data.labels_per_class}

@@ -48,7 +48,7 @@ def load_generator(run_dir: str | Path, ema: bool = True,
 
     >>> G = gankit.load_generator("runs/demo"); images = G(torch.randn(16, G.latent_dim))
     """
-    from gankit.data import data_shape
+    from gankit.data import data_spec
     from gankit.recipes import RECIPES
     from gankit.train.checkpoint import latest_checkpoint, load_weights
 
@@ -57,7 +57,7 @@ def load_generator(run_dir: str | Path, ema: bool = True,
     checkpoint = latest_checkpoint(run_dir)
     if checkpoint is None:
         raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
-    generator = RECIPES[cfg.recipe].make_generator(cfg.model, data_shape(cfg.data))
+    generator = RECIPES[cfg.recipe].make_generator(cfg.model, data_spec(cfg.data).sample_shape)
     weights = checkpoint / "generator_ema.safetensors"
     if not (ema and weights.is_file()):
         weights = checkpoint / "generator.safetensors"
@@ -67,7 +67,7 @@ def load_generator(run_dir: str | Path, ema: bool = True,
 
 def load_discriminator(run_dir: str | Path, device: str | torch.device = "cpu") -> nn.Module:
     """The latest discriminator of an unconditional GAN run, in eval mode."""
-    from gankit.data import data_shape
+    from gankit.data import data_spec
     from gankit.nets import build_discriminator
     from gankit.train.checkpoint import latest_checkpoint, load_weights
 
@@ -75,7 +75,7 @@ def load_discriminator(run_dir: str | Path, device: str | torch.device = "cpu") 
     checkpoint = latest_checkpoint(Path(run_dir))
     if checkpoint is None:
         raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
-    discriminator = build_discriminator(cfg.model, data_shape(cfg.data))
+    discriminator = build_discriminator(cfg.model, data_spec(cfg.data).sample_shape)
     load_weights(discriminator, checkpoint / "discriminator.safetensors")
     return discriminator.to(device).eval().requires_grad_(False)
 
@@ -87,7 +87,7 @@ def load_classifier(run_dir: str | Path, baseline: bool = False,
 
     >>> C = gankit.load_classifier("runs/ssgan"); predicted = C(images).argmax(1)
     """
-    from gankit.data import data_shape
+    from gankit.data import data_spec
     from gankit.nets.conditional import ClassifierDiscriminator
     from gankit.train.checkpoint import latest_checkpoint, load_weights
 
@@ -98,6 +98,6 @@ def load_classifier(run_dir: str | Path, baseline: bool = False,
     checkpoint = latest_checkpoint(run_dir)
     if checkpoint is None:
         raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
-    net = ClassifierDiscriminator(data_shape(cfg.data), cfg.model.num_classes, cfg.model.d_width)
+    net = ClassifierDiscriminator(data_spec(cfg.data).sample_shape, cfg.model.num_classes, cfg.model.d_width)
     load_weights(net, checkpoint / ("baseline.safetensors" if baseline else "discriminator.safetensors"))
     return net.to(device).eval().requires_grad_(False)

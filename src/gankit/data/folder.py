@@ -62,5 +62,5 @@ class ImageFolder(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> torch.Tensor:
-        return load_image(self.files[index], self.size, self.channels)
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"image": load_image(self.files[index], self.size, self.channels)}

@@ -1,35 +1,61 @@
-"""Turn a DataConfig into a source of real samples and a deterministic stream of batches."""
+"""Data sources: the real examples of a dataset, in memory or read lazily, as named fields."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from gankit.config import DataConfig
+from gankit.data.batch import Batch, DataSpec
 from gankit.data.cifar import load_cifar10
 from gankit.data.folder import ImageFolder
 from gankit.data.mnist import IDX_DATASETS, load_idx_split
 from gankit.data.toy import TOY_MIXTURES, sample_mixture
 from gankit.errors import GankitError
 
+LABELLED_DATASETS = {"fashion-mnist": 10, "mnist": 10, "cifar10": 10}  # classes of each
+
 
 @dataclass
 class Source:
-    """Real samples: in memory (`tensors`) or read lazily (`dataset`)."""
+    """Real examples: in memory (`fields`, each (N, ...)) or read lazily (`dataset`, whose
+    items are dicts of the same fields)."""
 
     name: str
-    kind: str  # "image" (C, H, W in [-1, 1]) or "points" (2-D)
-    shape: tuple[int, ...]
-    tensors: torch.Tensor | None = None
-    labels: torch.Tensor | None = None
+    spec: DataSpec
+    fields: dict[str, torch.Tensor] | None = None
     dataset: torch.utils.data.Dataset | None = None
 
     def __len__(self) -> int:
-        return len(self.tensors) if self.tensors is not None else len(self.dataset)
+        return len(next(iter(self.fields.values()))) if self.fields is not None else len(self.dataset)
+
+    @property
+    def in_memory(self) -> bool:
+        return self.fields is not None
+
+    def to(self, device: torch.device) -> Source:
+        """Move in-memory fields to `device` (in place); lazy sources stay as they are."""
+        if self.fields is not None:
+            self.fields = {k: v.to(device) for k, v in self.fields.items()}
+        return self
+
+    def subset(self, indices: torch.Tensor, name: str) -> Source:
+        """The examples at `indices` as an in-memory source of their own."""
+        if self.fields is None:
+            raise GankitError(f"{self.name}: a subset needs the data in memory")
+        fields = {k: v[indices.to(v.device)] for k, v in self.fields.items()}
+        return Source(name, replace(self.spec, length=len(indices)), fields)
+
+    def first(self, n: int) -> Batch:
+        """The first `n` examples (fewer if the source is shorter), every field."""
+        n = min(n, len(self))
+        if self.fields is not None:
+            return {k: v[:n] for k, v in self.fields.items()}
+        items = [self.dataset[i] for i in range(n)]
+        return {k: torch.stack([item[k] for item in items]) for k in items[0]}
 
 
 def images_to_tensor(images: np.ndarray, size: int, channels: int) -> torch.Tensor:
@@ -49,97 +75,34 @@ def images_to_tensor(images: np.ndarray, size: int, channels: int) -> torch.Tens
     return x
 
 
-def data_shape(cfg: DataConfig) -> tuple[int, ...]:
-    """The shape of one sample, known without reading the data."""
+def data_spec(cfg: DataConfig) -> DataSpec:
+    """What the configured dataset holds, known without reading it (length None)."""
     if cfg.dataset in TOY_MIXTURES:
-        return (2,)
+        return DataSpec("points", {"image": (2,)})
     default_channels = 1 if cfg.dataset in IDX_DATASETS else 3
-    return (cfg.channels or default_channels, cfg.image_size, cfg.image_size)
+    shape = (cfg.channels or default_channels, cfg.image_size, cfg.image_size)
+    classes = LABELLED_DATASETS.get(cfg.dataset)
+    shapes = {"image": shape, **({"label": ()} if classes else {})}
+    return DataSpec("images", shapes, num_classes=classes)
 
 
 def build_source(cfg: DataConfig, seed: int = 0) -> Source:
     """Load or index the dataset named in the config."""
+    spec = data_spec(cfg)
     if cfg.dataset in IDX_DATASETS or cfg.dataset == "cifar10":
         if cfg.dataset == "cifar10":
             images, labels = load_cifar10(cfg.split, cfg.root)
         else:
             images, labels = load_idx_split(cfg.dataset, cfg.split, cfg.root)
         x = images_to_tensor(images, cfg.image_size, cfg.channels)
-        return Source(cfg.dataset, "image", tuple(x.shape[1:]), x, torch.from_numpy(labels))
+        fields = {"image": x, "label": torch.from_numpy(labels)}
+        return Source(cfg.dataset, replace(spec, length=len(x)), fields)
     if cfg.dataset == "folder":
         if not cfg.root:
             raise GankitError("data.root: the folder dataset needs a directory (--data-dir DIR)")
         folder = ImageFolder(cfg.root, cfg.image_size, cfg.channels or 3)
-        shape = (folder.channels, cfg.image_size, cfg.image_size)
-        return Source(f"folder:{cfg.root}", "image", shape, dataset=folder)
+        return Source(f"folder:{cfg.root}", replace(spec, length=len(folder)), dataset=folder)
     if cfg.dataset in TOY_MIXTURES:
         points = sample_mixture(cfg.dataset, cfg.toy_samples, seed)
-        return Source(cfg.dataset, "points", (2,), points)
+        return Source(cfg.dataset, replace(spec, length=len(points)), {"image": points})
     raise GankitError(f"data.dataset: unknown dataset '{cfg.dataset}'")
-
-
-class BatchStream:
-    """Batches in a fixed order derived from (seed, draw index): draw k is the same batch
-    whether the run got there in one go or after a resume. Each epoch is a fresh
-    permutation of the data; the last partial batch of an epoch is dropped.
-
-    `batch_size` is the batch over all ranks. Under torchrun each rank takes its share
-    through PyTorch's DistributedSampler (set to the epoch, so shuffling changes per epoch),
-    and the ranks' shares of draw k together are exactly the batch a single process draws."""
-
-    def __init__(self, source: Source, batch_size: int, seed: int, num_workers: int = 0,
-                 rank: int = 0, world_size: int = 1, pin_memory: bool = False) -> None:
-        self.source, self.seed = source, seed
-        self.num_workers, self.pin_memory = num_workers, pin_memory
-        self.rank_batch = batch_size // world_size
-        self.sampler = torch.utils.data.DistributedSampler(
-            range(len(source)), num_replicas=world_size, rank=rank, shuffle=True,
-            seed=seed * 1_000_003, drop_last=True)
-        self.batches_per_epoch = len(source) // (self.rank_batch * world_size)
-        if self.batches_per_epoch == 0:
-            raise GankitError(
-                f"{source.name} has {len(source)} samples, fewer than the batch size {batch_size}"
-            )
-        self._epoch, self._perm = -1, torch.empty(0, dtype=torch.long)
-
-    def indices(self, draw: int) -> torch.Tensor:
-        """Dataset indices of this rank's part of the `draw`-th batch."""
-        epoch, position = divmod(draw, self.batches_per_epoch)
-        if epoch != self._epoch:
-            self.sampler.set_epoch(epoch)
-            perm = torch.tensor(list(self.sampler), dtype=torch.long)
-            if self.source.tensors is not None:  # index on the data's device (no per-batch copy)
-                perm = perm.to(self.source.tensors.device)
-            self._epoch, self._perm = epoch, perm
-        return self._perm[position * self.rank_batch : (position + 1) * self.rank_batch]
-
-    def iterate(self, start_draw: int = 0, with_labels: bool = False) -> Iterator:
-        """Batches from draw `start_draw` on, forever: images, or (images, labels) pairs."""
-        if with_labels and self.source.labels is None:
-            raise GankitError(f"{self.source.name} has no labels, which this recipe needs")
-        if self.source.tensors is not None:
-            draw = start_draw
-            while True:
-                idx = self.indices(draw)
-                yield (self.source.tensors[idx], self.source.labels[idx]) if with_labels \
-                    else self.source.tensors[idx]
-                draw += 1
-        else:
-            loader = torch.utils.data.DataLoader(
-                self.source.dataset,
-                batch_sampler=_DrawSampler(self, start_draw),
-                num_workers=self.num_workers,
-                pin_memory=self.pin_memory,
-            )
-            yield from loader
-
-
-class _DrawSampler(torch.utils.data.Sampler):
-    def __init__(self, stream: BatchStream, start_draw: int) -> None:
-        self.stream, self.start_draw = stream, start_draw
-
-    def __iter__(self) -> Iterator[list[int]]:
-        draw = self.start_draw
-        while True:
-            yield self.stream.indices(draw).tolist()
-            draw += 1

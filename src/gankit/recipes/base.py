@@ -36,7 +36,7 @@ class Recipe(ABC):
     """
 
     batches_per_step: int = 1
-    needs_labels: bool = False  # batches are (images, labels) pairs instead of images
+    batch_fields: tuple[str, ...] = ("image",)  # the fields of the batches train_step reads
 
     def __init__(self, cfg: RunConfig, data_shape: tuple[int, ...]) -> None:
         self.cfg, self.data_shape = cfg, tuple(data_shape)
@@ -98,9 +98,8 @@ class Recipe(ABC):
             for p in params:
                 p.requires_grad_(True)
 
-    def attach_source(self, source, seed: int) -> None:  # noqa: B027 (optional hook)
-        """Called once with the training data, for recipes that draw more from it
-        (`self.world` is set by then: draw this rank's share)."""
+    def attach_source(self, source) -> None:  # noqa: B027 (optional hook)
+        """Called once with the training data source (e.g. to read its length)."""
 
     def extra_state(self) -> dict:
         """Training state beyond nets and optimizers (saved in checkpoints)."""

@@ -29,7 +29,7 @@ from gankit.recipes.gan import GANRecipe
 class ConditionalGANRecipe(GANRecipe):
     """Every real batch comes with its labels; G draws fakes of the same labels."""
 
-    needs_labels = True
+    batch_fields = ("image", "label")
 
     @staticmethod
     def make_generator(model: ModelConfig, data_shape: tuple[int, ...]) -> nn.Module:

@@ -54,7 +54,7 @@ class GANRecipe(Recipe):
             self.history = {name: HistoricalAverage(net.parameters())
                             for name, net in self.nets.items()}
 
-    def attach_source(self, source, seed: int) -> None:
+    def attach_source(self, source) -> None:
         self.epoch_steps = max(1.0, len(source) / self.cfg.train.batch_size)
 
     def make_discriminator(self) -> torch.nn.Module:
@@ -91,7 +91,7 @@ class GANRecipe(Recipe):
     @staticmethod
     def split(batch) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(images, labels) of a batch; labels None for unlabelled batches."""
-        return (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
+        return batch["image"], batch.get("label")
 
     def _step(self, name: str, loss: torch.Tensor) -> None:
         if name in self.history:

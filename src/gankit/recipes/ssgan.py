@@ -8,9 +8,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gankit.data.labelled import labelled_subset
-from gankit.data.source import BatchStream, Source
-from gankit.errors import GankitError
 from gankit.nets.conditional import ClassifierDiscriminator
 from gankit.objectives import feature_matching_loss
 from gankit.recipes.base import make_optimizer
@@ -24,15 +21,16 @@ def unsupervised_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> t
 
 
 class SemiSupervisedGANRecipe(GANRecipe):
-    """Unlabelled batches from the whole training split, labelled ones from the subset."""
+    """Unlabelled batches from the whole training split beside labelled ones from the
+    subset (the `labelled_*` fields, drawn by the data layer at the same draw index)."""
+
+    batch_fields = ("image", "labelled_image", "labelled_label")
 
     def __init__(self, cfg, data_shape) -> None:
         super().__init__(cfg, data_shape)
         self.nets["baseline"] = self.make_classifier()
         self.optimizers["baseline"] = make_optimizer(
             self.nets["baseline"].parameters(), cfg.optim, cfg.optim.lr_d)
-        self.labelled: BatchStream | None = None
-        self.labelled_draws = 0
 
     def make_classifier(self) -> ClassifierDiscriminator:
         return ClassifierDiscriminator(self.data_shape, self.cfg.model.num_classes, self.cfg.model.d_width)
@@ -40,29 +38,10 @@ class SemiSupervisedGANRecipe(GANRecipe):
     def make_discriminator(self) -> ClassifierDiscriminator:
         return self.make_classifier()
 
-    def attach_source(self, source: Source, seed: int) -> None:
-        if source.labels is None:
-            raise GankitError(f"{source.name} has no labels; the ssgan recipe needs them")
-        idx = labelled_subset(source.labels, self.cfg.data.labels_per_class,
-                              self.cfg.model.num_classes, seed)
-        subset = Source(f"{source.name} labelled", source.kind, source.shape,
-                        source.tensors[idx], source.labels[idx])
-        size = min(self.cfg.train.batch_size, len(subset) // self.world.size * self.world.size)
-        self.labelled = BatchStream(subset, size, seed + 7, rank=self.world.rank,
-                                    world_size=self.world.size)
-        self.labelled_indices = idx
-
-    def _labelled_batch(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        idx = self.labelled.indices(self.labelled_draws)
-        self.labelled_draws += 1
-        src = self.labelled.source
-        return src.tensors[idx].to(device), src.labels[idx].to(device)
-
     def train_step(self, batches: list) -> dict[str, torch.Tensor]:
         disc, baseline = self.nets["discriminator"], self.nets["baseline"]
         for batch in batches:
-            real, _ = self.split(batch)
-            x_lab, y_lab = self._labelled_batch(real.device)
+            real, x_lab, y_lab = batch["image"], batch["labelled_image"], batch["labelled_label"]
             fake = self.generator(self.sample_latent(real.shape[0], real.device))
             loss_sup = F.cross_entropy(disc(x_lab), y_lab)
             loss_unsup = unsupervised_loss(disc(real), disc(fake.detach()))
@@ -76,10 +55,3 @@ class SemiSupervisedGANRecipe(GANRecipe):
         return {k: v.detach() for k, v in dict(
             loss_d=loss_d, loss_sup=loss_sup, loss_unsup=loss_unsup, loss_g=loss_g,
             loss_baseline=loss_baseline).items()}
-
-    def extra_state(self) -> dict:
-        return {**super().extra_state(), "labelled_draws": self.labelled_draws}
-
-    def load_extra_state(self, state: dict) -> None:
-        super().load_extra_state({k: v for k, v in state.items() if k != "labelled_draws"})
-        self.labelled_draws = int(state.get("labelled_draws", 0))

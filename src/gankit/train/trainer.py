@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from gankit import __version__
 from gankit.config import RunConfig
-from gankit.data import BatchStream, build_source
+from gankit.data import build_source, build_stream
 from gankit.errors import GankitError, TrainingInterrupted
 from gankit.evaluate import evaluate_toy, record
 from gankit.images import save_grid, save_scatter, to_uint8
@@ -71,16 +71,14 @@ class Trainer:
         cuda = device.type == "cuda"
         seed_everything(t.seed)  # the same nets on every rank
         self.source = build_source(cfg.data, t.seed)
-        if cuda and self.source.tensors is not None:  # in-memory datasets live on the GPU
-            self.source.tensors = self.source.tensors.to(device)
-            if self.source.labels is not None:
-                self.source.labels = self.source.labels.to(device)
-        self.recipe = build_recipe(cfg, self.source.shape)
+        if cuda:  # in-memory datasets live on the GPU
+            self.source.to(device)
+        self.recipe = build_recipe(cfg, self.source.spec.sample_shape)
         self.recipe.world = self.world
         self.recipe.precision = Precision(self.runtime.precision, device)
         self.recipe.noise = LatentStream(t.seed, cfg.model.latent_dim, self.world, device)
         self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
-        self.recipe.attach_source(self.source, t.seed)
+        self.recipe.attach_source(self.source)
         # the EMA copy is taken before any SyncBatchNorm conversion: it samples on rank 0 alone
         self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
         self.recipe.wrap_nets(self._training_view)
@@ -90,8 +88,8 @@ class Trainer:
         # total step count stays exact (no scheduler state to restore)
         self.base_lrs = {name: [g["lr"] for g in opt.param_groups]
                          for name, opt in self.recipe.optimizers.items()}
-        self.stream = BatchStream(self.source, t.batch_size, t.seed, cfg.data.num_workers,
-                                  self.world.rank, self.world.size, pin_memory=cuda)
+        self.stream = build_stream(cfg.data, self.source, self.recipe.batch_fields, t.batch_size,
+                                   t.seed, self.world, pin_memory=cuda)
         self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
         self.step = 0
         self.seconds_before = 0.0  # training time of earlier calls (resumed runs)
@@ -178,8 +176,8 @@ class Trainer:
         labels = grid_labels(gen, len(self.fixed_z))
         out = generate(gen, self.fixed_z, labels=labels)
         path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
-        if self.source.kind == "points":
-            ref = self.source.tensors[:2000].cpu().numpy()  # the data lives on the GPU there
+        if self.source.spec.kind == "points":
+            ref = self.source.first(2000)["image"].cpu().numpy()  # the data lives on the GPU there
             return save_scatter(out.numpy(), path, ref, f"step {self.step}")
         nrow = gen.num_classes if labels is not None else None  # a column per class
         return save_grid(to_uint8(out), path, nrow=nrow)
@@ -194,8 +192,7 @@ class Trainer:
                 plot_losses(self.run_dir)
             return TrainResult(self.run_dir, self.step, 0.0, 0.0)
         per_step = t.batch_size * self.recipe.batches_per_step  # images over all ranks
-        batches = self.stream.iterate(self.step * self.recipe.batches_per_step,
-                                      with_labels=self.recipe.needs_labels)
+        batches = self.stream.iterate(self.step * self.recipe.batches_per_step)
         logger = MetricsLogger(self.run_dir, self.step, t.tensorboard) if self.is_main else None
         bar = tqdm(total=total, initial=self.step, unit="step", dynamic_ncols=True,
                    disable=not self.progress)
@@ -271,7 +268,7 @@ class Trainer:
                 plot_losses(self.run_dir)
         seconds = time.perf_counter() - start
         rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
-        if self.is_main and self.source.kind == "points":
+        if self.is_main and self.source.spec.kind == "points":
             self._evaluate_toy()
         if self.is_main and self.cfg.recipe == "ssgan":
             self._evaluate_ssl()
@@ -282,13 +279,14 @@ class Trainer:
         record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
         self.log(report.line())
 
-    def _to_device(self, batch):
-        if isinstance(batch, (tuple, list)):
-            return tuple(self._to_device(part) for part in batch)
-        batch = batch.to(self.device, non_blocking=True)
-        if self.runtime.channels_last and batch.ndim == 4:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        return batch
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        moved = {}
+        for key, value in batch.items():
+            value = value.to(self.device, non_blocking=True)
+            if self.runtime.channels_last and value.ndim == 4:
+                value = value.contiguous(memory_format=torch.channels_last)
+            moved[key] = value
+        return moved
 
     def _evaluate_images(self, logger: MetricsLogger) -> None:
         """Image metrics of the current (EMA) generator, in eval.jsonl, metrics.jsonl and
