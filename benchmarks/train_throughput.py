@@ -20,13 +20,14 @@ import platform
 import resource
 import tempfile
 import time
+import typing
 
 import torch
 import torch.nn.functional as F
 
-from gankit.config import CHOICES
+from gankit.config import TrainConfig
 from gankit.data import build_source
-from gankit.nets import build_discriminator, build_generator
+from gankit.nets import build_net
 from gankit.presets import load_preset
 from gankit.runtime.settings import CUDA_GRAPH_MODES
 from gankit.train import Trainer
@@ -46,17 +47,17 @@ def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.d
     torch.manual_seed(0)
     shape = tuple(data.shape[1:])
     layout = torch.channels_last if channels_last else torch.contiguous_format
-    gen = build_generator(cfg.model, shape).to(device, memory_format=layout)
-    disc = build_discriminator(cfg.model, shape).to(device, memory_format=layout)
+    gen = build_net("generator", cfg.nets["G"], shape).to(device, memory_format=layout)
+    disc = build_net("discriminator", cfg.nets["D"], shape).to(device, memory_format=layout)
     betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr_g, betas=betas, fused=fused)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr_d, betas=betas, fused=fused)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
     run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
                     if compile_mode else (gen, disc))
     scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
     autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
                 else contextlib.nullcontext())
-    batch, dim = cfg.train.batch_size, cfg.model.latent_dim
+    batch, dim = cfg.train.batch_size, cfg.nets["G"].latent_dim
 
     def backward_step(loss, opt):
         opt.zero_grad(set_to_none=True)
@@ -95,7 +96,7 @@ def gankit_loop(cfg, steps: int, warmup: int) -> float:
     """gankit's Trainer: img/s of the logged window (one log row over the timed steps)."""
     with tempfile.TemporaryDirectory() as run_dir:
         cfg.train.steps, cfg.train.log_every = warmup, warmup
-        trainer = Trainer(cfg, run_dir, progress=False, log=lambda *_: None)
+        trainer = Trainer(cfg, run_dir, progress=False)
         trainer.run()  # warm-up (and compilation), as for the plain loop
         cfg.train.steps = cfg.train.log_every = warmup + steps
         trainer.run()
@@ -110,7 +111,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help="default: the preset's")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D in both")
-    parser.add_argument("--compile-mode", default="default", choices=CHOICES["train.compile_mode"])
+    modes = typing.get_args(typing.get_type_hints(TrainConfig)["compile_mode"])
+    parser.add_argument("--compile-mode", default="default", choices=modes)
     parser.add_argument("--channels-last", action="store_true", help="NHWC layout in both")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--steps", type=int, default=60, help="timed steps per repeat")

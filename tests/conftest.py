@@ -36,11 +36,12 @@ def idx_dir(tmp_path):
     return make_idx_dataset(tmp_path / "fmnist")
 
 
-def tiny_config(data_root: str, **train) -> RunConfig:
-    """A DCGAN small enough that a step takes milliseconds."""
+def tiny_config(data_root: str, gan: dict | None = None, **train) -> RunConfig:
+    """A DCGAN small enough that a step takes milliseconds (`gan`: the [gan] options)."""
     values = {
+        "gan": gan or {},
         "data": {"dataset": "fashion-mnist", "root": str(data_root), "image_size": 28},
-        "model": {"arch": "dcgan", "latent_dim": 8, "g_width": 8, "d_width": 8},
+        "nets": {"G": {"arch": "dcgan", "latent_dim": 8, "width": 8}, "D": {"arch": "dcgan", "width": 8}},
         "train": {"device": "cpu", "steps": 6, "batch_size": 16, "log_every": 2, "sample_every": 3,
                   "checkpoint_every": 3, "grid_size": 8, "tensorboard": False, **train},
     }

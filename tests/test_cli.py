@@ -11,8 +11,8 @@ from PIL import Image
 from gankit.cli import main
 from gankit.data.idx import write_idx
 
-TINY = ["--set", "data.image_size=28", "--set", "model.g_width=8", "--set", "model.d_width=8",
-        "--set", "model.latent_dim=8", "--set", "train.tensorboard=false",
+TINY = ["--set", "data.image_size=28", "--set", "nets.G.width=8", "--set", "nets.D.width=8",
+        "--set", "nets.G.latent_dim=8", "--set", "train.tensorboard=false",
         "--set", "train.grid_size=8", "--batch-size", "16", "--no-progress"]
 
 

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 import gankit
 from gankit.cli import main
 from gankit.config import config_from_dict
+from gankit.data import data_spec
 from gankit.data.labelled import labelled_subset
 from gankit.errors import GankitError
 from gankit.nets.conditional import (
@@ -27,16 +28,16 @@ from gankit.recipes.acgan import class_loss
 from gankit.recipes.cgan import ConditionalGANRecipe
 from gankit.recipes.ssgan import unsupervised_loss
 
-TINY = ["model.g_width=8", "model.d_width=8", "model.latent_dim=8", "train.batch_size=16",
+TINY = ["nets.G.width=8", "nets.D.width=8", "nets.G.latent_dim=8", "train.batch_size=16",
         "train.tensorboard=false", "train.grid_size=20", "train.log_every=1"]
 
 
 @pytest.mark.parametrize("conditioning", ["concat", "concat_all", "projection"])
 def test_labels_change_the_sample_for_the_same_z(conditioning):
     cfg = config_from_dict({"recipe": "cgan", "data": {"image_size": 28},
-                            "model": {"conditioning": conditioning, "g_width": 8,
-                                      "d_width": 8, "latent_dim": 8, "d_norm": "none"}})
-    gen = ConditionalGANRecipe.make_generator(cfg.model, (1, 28, 28)).eval()
+                            "nets": {"G": {"width": 8, "latent_dim": 8}, "D": {"width": 8, "norm": "none"}},
+                            "cgan": {"conditioning": conditioning}})
+    gen = ConditionalGANRecipe(cfg, data_spec(cfg.data)).nets["G"].eval()
     for module in gen.modules():  # class embeddings start equal (gain 1, bias 0): as after training
         if isinstance(module, torch.nn.Embedding):
             torch.nn.init.normal_(module.weight, 0.0, 0.5)
@@ -138,7 +139,7 @@ def test_labelled_images_come_from_the_training_split_only(idx_dir, tmp_path):
 
     cfg = load_preset("ssgan-fashion-mnist-100", [*TINY, f'data.root="{idx_dir}"',
                                                    "data.labels_per_class=2", "train.steps=1"])
-    trainer = Trainer(cfg, tmp_path / "ssl", progress=False, log=lambda *_: None)
+    trainer = Trainer(cfg, tmp_path / "ssl", progress=False)
     train_images, train_labels = load_idx_split("fashion-mnist", "train", str(idx_dir))
     test_images, _ = load_idx_split("fashion-mnist", "test", str(idx_dir))
     labelled = trainer.stream.streams[1].source.fields  # the labelled subset beside the full set
@@ -230,13 +231,12 @@ def test_ssgan_resume_is_exact(tmp_path, idx_dir):
     cfg = load_preset("ssgan-fashion-mnist-100", [*TINY, f'data.root="{idx_dir}"',
                                                    "data.labels_per_class=2", "train.steps=4",
                                                    "train.checkpoint_every=2"])
-    quiet = lambda *_: None  # noqa: E731
-    train(cfg, tmp_path / "a", progress=False, log=quiet)
+    train(cfg, tmp_path / "a", progress=False)
     cfg.train.steps = 2
-    train(cfg, tmp_path / "b", progress=False, log=quiet)
+    train(cfg, tmp_path / "b", progress=False)
     cfg.train.steps = 4
-    train(cfg, tmp_path / "b", resume=True, progress=False, log=quiet)
-    for name in ("generator", "discriminator", "baseline"):
+    train(cfg, tmp_path / "b", resume=True, progress=False)
+    for name in ("G", "D", "baseline"):
         a = load_file(tmp_path / "a" / "checkpoints" / "latest" / f"{name}.safetensors")
         b = load_file(tmp_path / "b" / "checkpoints" / "latest" / f"{name}.safetensors")
         assert all(torch.equal(a[k], b[k]) for k in a), name
@@ -245,15 +245,17 @@ def test_ssgan_resume_is_exact(tmp_path, idx_dir):
 @pytest.mark.parametrize("values, message", [
     ({"recipe": "cgan", "data": {"dataset": "folder"}}, "needs class labels, which folder data"),
     ({"recipe": "ssgan"}, "data.labels_per_class: the semi-supervised recipe needs"),
-    ({"recipe": "acgan", "objective": {"gradient_penalty": 10.0}, "model": {"d_norm": "none"}},
-     "objective.gradient_penalty is not used by the acgan recipe"),
-    ({"recipe": "cgan", "model": {"pack": 2}}, "packing is for the unconditional gan recipe"),
-    ({"recipe": "gan", "model": {"conditioning": "projection"}}, "is for the cgan recipe"),
-    ({"recipe": "cgan", "model": {"conditioning": "concat_all", "arch": "mlp"}}, "is for the cgan recipe"),
-    ({"recipe": "cgan", "model": {"conditioning": "concat_all", "minibatch_kernels": 8}},
+    ({"recipe": "acgan", "acgan": {"gradient_penalty": 10.0}, "nets": {"D": {"norm": "none"}}},
+     "unknown config key 'acgan.gradient_penalty'"),
+    ({"recipe": "cgan", "cgan": {"pack": 2}}, "unknown config key 'cgan.pack'"),
+    ({"recipe": "gan", "gan": {"conditioning": "projection"}}, "unknown config key 'gan.conditioning'"),
+    ({"recipe": "cgan", "cgan": {"conditioning": "concat_all"},
+      "nets": {"G": {"arch": "mlp"}, "D": {"arch": "mlp"}}}, "is built on the dcgan nets"),
+    ({"recipe": "cgan", "cgan": {"conditioning": "concat_all"}, "nets": {"D": {"minibatch_kernels": 8}}},
      "without minibatch discrimination"),
-    ({"recipe": "acgan", "model": {"latent_prior": "uniform"}}, "unconditional gan and infogan recipes"),
-    ({"recipe": "cgan", "model": {"cbn_label_in_latent": True}}, "is for the conditional batch-norm G"),
+    ({"recipe": "acgan", "nets": {"G": {"latent_prior": "uniform"}}},
+     "unconditional gan and infogan recipes"),
+    ({"recipe": "cgan", "cgan": {"cbn_label_in_latent": True}}, "is for the conditional batch-norm G"),
 ])
 def test_conditional_config_mistakes_fail_before_training(values, message):
     with pytest.raises(GankitError, match=message):
@@ -272,11 +274,11 @@ def test_label_concatenation_works_with_mlp_nets(tmp_path, idx_dir):
     from gankit.train import train
 
     cfg = config_from_dict({"recipe": "cgan", "data": {"root": str(idx_dir), "image_size": 28},
-                            "model": {"arch": "mlp", "latent_dim": 8, "g_hidden": [16],
-                                      "d_hidden": [16]},
+                            "nets": {"G": {"arch": "mlp", "latent_dim": 8, "hidden": [16]},
+                                     "D": {"arch": "mlp", "hidden": [16]}},
                             "train": {"steps": 2, "batch_size": 16, "tensorboard": False,
                                       "grid_size": 10}})
-    assert train(cfg, tmp_path / "mlp", progress=False, log=lambda *_: None).step == 2
+    assert train(cfg, tmp_path / "mlp", progress=False).step == 2
     gen = gankit.load_generator(tmp_path / "mlp")
     with torch.no_grad():
         assert gen(torch.zeros(2, 8), torch.tensor([1, 2])).shape == (2, 1, 28, 28)

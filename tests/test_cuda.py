@@ -20,9 +20,6 @@ from tests.test_distributed import torchrun
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
-def _quiet(*_):
-    pass
-
 
 def _max_diff(run_a, run_b, name: str) -> float:
     a = load_file(latest_checkpoint(run_a) / f"{name}.safetensors")
@@ -33,7 +30,7 @@ def _max_diff(run_a, run_b, name: str) -> float:
 @pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
 def test_cuda_training_keeps_fp32_weights_and_data_on_the_gpu(idx_dir, tmp_path, precision):
     cfg = tiny_config(idx_dir, steps=6, device="cuda", precision=precision)
-    trainer = Trainer(cfg, tmp_path / "run", progress=False, log=_quiet)
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
     trainer.run()
     assert trainer.source.fields["image"].device.type == "cuda"  # in-memory data lives on the GPU
     assert trainer.runtime.precision == precision
@@ -50,14 +47,14 @@ def test_cuda_resume_continues_the_run(idx_dir, tmp_path, precision):
     backward kernels are not bit-deterministic, so the runs agree to rounding, not bits."""
     straight, split = tmp_path / "straight", tmp_path / "split"
     train(tiny_config(idx_dir, steps=8, device="cuda", precision=precision), straight,
-          progress=False, log=_quiet)
+          progress=False)
     train(tiny_config(idx_dir, steps=5, device="cuda", precision=precision), split,
-          progress=False, log=_quiet)
+          progress=False)
     state = torch.load(latest_checkpoint(split) / "state.pt", weights_only=True)
     assert "cuda" in state["rng"]  # the CUDA generators' states are saved
     train(tiny_config(idx_dir, steps=8, device="cuda", precision=precision), split, resume=True,
-          progress=False, log=_quiet)
-    for name in ("generator", "discriminator"):
+          progress=False)
+    for name in ("G", "D"):
         assert _max_diff(straight, split, name) < 2e-3, name
 
 
@@ -80,10 +77,10 @@ def test_fp16_gradient_penalty_on_cuda_matches_the_linear_critic_closed_form():
 
 
 def test_wgan_gp_trains_under_fp16_on_cuda(idx_dir, tmp_path):
-    cfg = tiny_config(idx_dir, steps=4, device="cuda", precision="fp16", n_critic=2)
-    cfg.objective.loss, cfg.objective.gradient_penalty = "wasserstein", 10.0
-    cfg.model.d_norm = "none"
-    trainer = Trainer(cfg, tmp_path / "run", progress=False, log=_quiet)
+    cfg = tiny_config(idx_dir, {"loss": "wasserstein", "gradient_penalty": 10.0, "n_critic": 2},
+                      steps=4, device="cuda", precision="fp16")
+    cfg.nets["D"].norm = "none"
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
     trainer.run()
     rows = [json.loads(r) for r in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert rows and all(abs(r["loss_d"]) < 1e6 for r in rows)
@@ -96,9 +93,9 @@ def test_compiled_bf16_training_on_cuda_matches_eager(idx_dir, tmp_path, mode):
     for setting in ("false", "true"):
         cfg = tiny_config(idx_dir, steps=3, device="cuda", precision="bf16", compile=setting,
                           compile_mode=mode)
-        trainer = Trainer(cfg, tmp_path / setting, progress=False, log=_quiet)
+        trainer = Trainer(cfg, tmp_path / setting, progress=False)
         trainer.run()
-        weights[setting] = trainer.recipe.modules()["generator"].state_dict()
+        weights[setting] = trainer.recipe.modules()["G"].state_dict()
     diffs = torch.cat([(v.float() - weights["true"][k].float()).abs().flatten()
                        for k, v in weights["false"].items()])
     # as on CPU (test_runtime): Adam's first steps can turn a reordered sum into one lr step
@@ -111,10 +108,11 @@ def test_toy_run_on_cuda_saves_scatter_plots_and_its_mode_report(tmp_path):
     from gankit.config import config_from_dict
 
     cfg = config_from_dict({"data": {"dataset": "ring8", "toy_samples": 400},
-                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
+                            "nets": {"G": {"arch": "mlp", "latent_dim": 2, "hidden": [8]},
+                                     "D": {"arch": "mlp", "hidden": [8]}},
                             "train": {"device": "cuda", "steps": 4, "batch_size": 8, "sample_every": 2,
                                       "checkpoint_every": 4, "tensorboard": False, "grid_size": 10}})
-    train(cfg, tmp_path / "run", progress=False, log=_quiet)
+    train(cfg, tmp_path / "run", progress=False)
     assert sorted(p.name for p in (tmp_path / "run" / "samples").glob("*.png")) == [
         "step-00000002.png", "step-00000004.png"]
     rows = [json.loads(r) for r in (tmp_path / "run" / "eval.jsonl").read_text().splitlines()]
@@ -133,6 +131,6 @@ def test_torchrun_on_nccl_trains_and_evaluates(idx_dir, tmp_path):
     done = torchrun(["--standalone", f"--nproc_per_node={nproc}", "-m", "gankit", "train",
                      "--preset", str(preset), "--out", str(run), "--no-progress"])
     assert "runtime: cuda" in done.stdout
-    assert (run / "checkpoints" / "latest" / "generator.safetensors").is_file()
+    assert (run / "checkpoints" / "latest" / "G.safetensors").is_file()
     rows = [json.loads(r) for r in (run / "eval.jsonl").read_text().splitlines()]
     assert len(rows) == 1 and rows[0]["n_fake"] == 40

@@ -3,7 +3,6 @@ of the same total batch, rank-0-only files, exact resume, two "nodes" on 127.0.0
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import socket
@@ -15,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from gankit.config import config_from_dict, to_toml
+from gankit.config import config_from_dict, config_to_dict, to_toml
 from gankit.evaluate import ImageEvalOptions, evaluate_generator
 from gankit.runs import load_generator
 from gankit.train import Trainer
@@ -25,12 +24,13 @@ from tests.conftest import tiny_config
 WORKER = Path(__file__).parent / "helpers" / "ddp_worker.py"
 
 
-def mlp_ring_config(**train) -> dict:
+def mlp_ring_config(gan: dict | None = None, **train) -> dict:
     """A GAN whose maths is the same for 2 x B and 1 x 2B: no batch norm, no dropout."""
     return {
+        "gan": gan or {},
         "data": {"dataset": "ring8", "toy_samples": 2000},
-        "model": {"arch": "mlp", "latent_dim": 4, "g_hidden": [32, 32], "d_hidden": [32, 32],
-                  "g_norm": "none", "d_norm": "none"},
+        "nets": {"G": {"arch": "mlp", "latent_dim": 4, "hidden": [32, 32], "norm": "none"},
+                 "D": {"arch": "mlp", "hidden": [32, 32]}},
         "train": {"device": "cpu", "steps": 6, "batch_size": 32, "log_every": 3, "sample_every": 100,
                   "checkpoint_every": 3, "tensorboard": False, **train},
     }
@@ -67,7 +67,7 @@ def run_worker(tmp: Path, name: str, config: dict, nproc: int = 2, **spec) -> di
 
 
 def _single_process(config: dict, run: Path) -> dict[str, torch.Tensor]:
-    trainer = Trainer(config_from_dict(config), run, progress=False, log=lambda *_: None)
+    trainer = Trainer(config_from_dict(config), run, progress=False)
     trainer.run()
     return {f"{n}.{k}": v.detach().clone() for n, net in trainer.recipe.modules().items()
             for k, v in net.state_dict().items()}
@@ -100,8 +100,7 @@ def test_only_rank_zero_writes_files(tmp_path):
 
 def test_resume_under_ddp_continues_exactly_with_per_rank_randomness(tmp_path):
     # WGAN-GP with 2 critic steps: the penalty's mixing draws come from each rank's own RNG
-    config = mlp_ring_config(steps=6, n_critic=2)
-    config["objective"] = {"loss": "wasserstein", "gradient_penalty": 10.0}
+    config = mlp_ring_config({"loss": "wasserstein", "gradient_penalty": 10.0, "n_critic": 2}, steps=6)
     straight = run_worker(tmp_path, "straight", config)
     half = {**config, "train": {**config["train"], "steps": 3}}
     run_worker(tmp_path, "resumed", half)
@@ -167,22 +166,25 @@ def test_every_recipe_trains_under_ddp_with_identical_ranks(idx_dir, tmp_path):
     """cgan (concat and projection), acgan, ssgan (its baseline net and labelled batches
     too) and the Improved-Techniques GAN (feature matching through D's `features`,
     minibatch discrimination) for 3 steps on 2 ranks."""
-    base = dataclasses.asdict(tiny_config(idx_dir, device="cpu", steps=3, batch_size=16, sample_every=3,
-                                          checkpoint_every=3))
+    base = config_to_dict(tiny_config(idx_dir, device="cpu", steps=3, batch_size=16, sample_every=3,
+                                      checkpoint_every=3))
     variants = {
         "cgan": {"recipe": "cgan"},
-        "projection": {"recipe": "cgan", "model": {"conditioning": "projection"}},
+        "projection": {"recipe": "cgan", "cgan": {"conditioning": "projection"}},
         "acgan": {"recipe": "acgan"},
         "ssgan": {"recipe": "ssgan", "data": {"labels_per_class": 2}},
-        "improved": {"objective": {"feature_matching": True, "label_smoothing": 0.1},
-                     "model": {"minibatch_kernels": 8}},
+        "improved": {"gan": {"feature_matching": True, "label_smoothing": 0.1},
+                     "nets": {"D": {"minibatch_kernels": 8}}},
     }
     runs = []
     for name, change in variants.items():
         config = json.loads(json.dumps(base))
         for section, values in change.items():
-            if isinstance(values, dict):
-                config[section].update(values)
+            if section == "nets":
+                for role, extra in values.items():
+                    config["nets"][role].update(extra)
+            elif isinstance(values, dict):
+                config.setdefault(section, {}).update(values)
             else:
                 config[section] = values
         runs.append({"name": name, "config": config, "run": str(tmp_path / name)})
@@ -201,7 +203,7 @@ def test_every_recipe_trains_under_ddp_with_identical_ranks(idx_dir, tmp_path):
 def test_a_one_process_run_resumes_on_two_ranks(tmp_path):
     """Data order and latents continue exactly; per-rank draws restart from a derived seed."""
     config = mlp_ring_config(steps=3)
-    Trainer(config_from_dict(config), tmp_path / "run", progress=False, log=lambda *_: None).run()
+    Trainer(config_from_dict(config), tmp_path / "run", progress=False).run()
     longer = mlp_ring_config(steps=6)
     ranks = run_worker(tmp_path, "grown", longer, run=str(tmp_path / "run"), resume=True)
     assert _max_diff(ranks[0], ranks[1]) == 0.0
@@ -216,8 +218,9 @@ def test_infogan_under_ddp_keeps_ranks_identical_past_the_end_of_the_code_loss(t
     # after objective.info_until, Q's head is in no loss: DDP must still average every gradient
     config = mlp_ring_config()
     config["recipe"] = "infogan"
-    config["model"].update(latent_dim=3, latent_prior="categorical", latent_components=8)
-    config["objective"] = {"info_until": 0.5}
+    config["nets"]["G"].update(latent_dim=3, latent_prior="categorical", latent_components=8)
+    config["infogan"] = {"info_until": 0.5}
+    del config["gan"]
     ranks = run_worker(tmp_path, "infogan", config)
     assert _max_diff(ranks[0], ranks[1]) == 0.0
-    assert any(key.startswith("discriminator.code_head") for key in ranks[0])
+    assert any(key.startswith("D.code_head") for key in ranks[0])

@@ -7,16 +7,34 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gankit.config import ModelConfig, config_from_dict
+from gankit.config import config_from_dict
+from gankit.data import data_spec
 from gankit.errors import GankitError
-from gankit.nets import build_discriminator
+from gankit.nets import build_net
+from gankit.nets.archs import DCGANDiscriminatorOptions, MLPDiscriminatorOptions
 from gankit.nets.code_head import CodeHeadDiscriminator
 from gankit.nets.layers import CategoricalLatent, categorical_code
+from gankit.objectives.terms import CodeLoss, TermContext
 from gankit.recipes import build_recipe
 
 TOY = {"recipe": "infogan", "data": {"dataset": "ring8"},
-       "model": {"arch": "mlp", "latent_dim": 3, "latent_prior": "categorical", "latent_components": 8,
-                 "g_hidden": [32, 32], "d_hidden": [32]}}
+       "nets": {"G": {"arch": "mlp", "latent_dim": 3, "latent_prior": "categorical",
+                      "latent_components": 8, "hidden": [32, 32]},
+                "D": {"arch": "mlp", "hidden": [32]}}}
+
+
+def _recipe(**options):
+    cfg = config_from_dict({**TOY, "infogan": options.pop("infogan", {}), **options})
+    return build_recipe(cfg, data_spec(cfg.data))
+
+
+def _code_loss(recipe, n):
+    """The code loss of G's next `n` fakes, as D's step adds it."""
+    z = recipe.sample_latent(n)
+    fake = recipe.generate(z)
+    _, aux = recipe.critic_fake(fake)
+    term = recipe.terms.of_type(CodeLoss)
+    return term, term.d_loss(TermContext(fake, fake, recipe.critic, latent=z, fake_aux=aux)), z, fake
 
 
 def test_categorical_code_is_the_code_g_reads():
@@ -27,7 +45,8 @@ def test_categorical_code_is_the_code_g_reads():
 
 @pytest.mark.parametrize("arch, shape", [("mlp", (2,)), ("dcgan", (1, 28, 28))])
 def test_code_head_sits_on_d_features_and_leaves_batch_norm_alone(arch, shape):
-    disc = build_discriminator(ModelConfig(arch=arch, d_hidden=[16], d_width=8), shape)
+    options = MLPDiscriminatorOptions(hidden=[16]) if arch == "mlp" else DCGANDiscriminatorOptions(width=8)
+    disc = build_net("discriminator", options, shape)
     stats = {k: v.clone() for k, v in disc.state_dict().items() if "running" in k}
     net = CodeHeadDiscriminator(disc, shape, components=5)
     assert all(torch.equal(net.state_dict()[k], v) for k, v in stats.items())
@@ -39,46 +58,41 @@ def test_code_head_sits_on_d_features_and_leaves_batch_norm_alone(arch, shape):
 
 
 def test_code_loss_is_weighted_cross_entropy_of_q_on_g_codes_and_reaches_both_nets():
-    cfg = config_from_dict({**TOY, "objective": {"info_weight": 2.0}})
-    recipe = build_recipe(cfg, (2,))
-    torch.manual_seed(0)
-    z = torch.randn(64, 3)
-    torch.manual_seed(0)
-    fake = recipe.fake_batch(64, torch.device("cpu"))  # draws the same z
-    _, code_loss = recipe.critic_fake(fake)
-    _, code_logits = recipe.nets["discriminator"](fake)
+    recipe = _recipe(infogan={"info_weight": 2.0})
+    term, code_loss, z, fake = _code_loss(recipe, 64)
+    _, code_logits = recipe.nets["D"](fake)
     expected = 2.0 * F.cross_entropy(code_logits, categorical_code(z, 8))
     torch.testing.assert_close(code_loss, expected)
     code_loss.backward()
-    for name in ("generator", "discriminator"):
+    for name in ("G", "D"):
         assert any(p.grad is not None and p.grad.abs().sum() > 0
                    for p in recipe.nets[name].parameters()), name
-    assert recipe.nets["discriminator"].code_head[1].weight.grad.abs().sum() > 0
+    assert recipe.nets["D"].code_head[1].weight.grad.abs().sum() > 0
+    assert set(term.logged) == {"loss_code", "code_acc"}
 
 
 def test_after_info_until_the_code_loss_trains_q_alone():
-    cfg = config_from_dict({**TOY, "objective": {"info_until": 0.3}, "train": {"steps": 100}})
-    recipe = build_recipe(cfg, (2,))
-    disc, gen = recipe.nets["discriminator"], recipe.generator
+    recipe = _recipe(infogan={"info_until": 0.3}, train={"steps": 100})
+    disc, gen = recipe.nets["D"], recipe.nets["G"]
     for step, shared in [(0, True), (29, True), (30, False), (99, False)]:
         recipe.step = step
         for p in [*disc.parameters(), *gen.parameters()]:
             p.grad = None
-        _, code_loss = recipe.critic_fake(recipe.fake_batch(32, torch.device("cpu")))
+        term, code_loss, _, _ = _code_loss(recipe, 32)
         code_loss.backward()
         assert disc.code_head[1].weight.grad.abs().sum() > 0  # Q learns in every step
         for net in (disc.features, gen):
             assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters()) == shared
-        assert 0 <= recipe.code_stats["code_acc"] <= 1
+        assert 0 <= term.logged["code_acc"] <= 1
 
 
 def test_info_until_keeps_the_logged_keys_through_a_run(tmp_path):
     from gankit.train.trainer import Trainer
 
-    cfg = config_from_dict({**TOY, "objective": {"info_until": 0.5},
+    cfg = config_from_dict({**TOY, "infogan": {"info_until": 0.5},
                             "train": {"steps": 8, "batch_size": 16, "tensorboard": False, "log_every": 1,
                                       "sample_every": 100, "grid_size": 16}})
-    Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None).run()
+    Trainer(cfg, tmp_path / "run", progress=False).run()
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert len([row for row in rows if "loss_code" in row and "code_acc" in row]) == 8
 
@@ -86,10 +100,10 @@ def test_info_until_keeps_the_logged_keys_through_a_run(tmp_path):
 def test_infogan_training_makes_codes_recognisable(tmp_path):
     from gankit.train.trainer import Trainer
 
-    cfg = config_from_dict({**TOY, "optim": {"lr_g": 1e-3, "lr_d": 1e-3},
+    cfg = config_from_dict({**TOY, "optim": {"lr": {"G": 1e-3, "D": 1e-3}},
                             "train": {"steps": 250, "batch_size": 64, "tensorboard": False,
                                       "log_every": 10, "sample_every": 1000, "grid_size": 64}})
-    Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None).run()
+    Trainer(cfg, tmp_path / "run", progress=False).run()
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     accuracy = [row["code_acc"] for row in rows if "code_acc" in row]
     assert accuracy[0] < 0.6 and min(accuracy[-3:]) > 0.9  # chance is 1/8
@@ -98,13 +112,12 @@ def test_infogan_training_makes_codes_recognisable(tmp_path):
 
 @pytest.mark.parametrize("values, message", [
     ({"recipe": "infogan"}, "learns the codes"),
-    ({**TOY, "objective": {"feature_matching": True}}, "not with recipe infogan"),
-    ({**TOY, "model": {**TOY["model"], "pack": 2}}, "packing is for the unconditional gan recipe"),
-    ({"recipe": "gan", "objective": {"info_weight": 0.5}}, "code loss of recipe infogan"),
-    ({**TOY, "objective": {"info_weight": -1.0}}, "zero or positive"),
-    ({**TOY, "objective": {"info_until": 0.0}}, "fraction of train.steps"),
-    ({**TOY, "objective": {"info_until": 1.5}}, "fraction of train.steps"),
-    ({"recipe": "gan", "objective": {"info_until": 0.5}}, "code loss of recipe infogan"),
+    ({**TOY, "infogan": {"feature_matching": True}}, "not with recipe infogan"),
+    ({**TOY, "infogan": {"pack": 2}}, "unknown config key 'infogan.pack'"),
+    ({"recipe": "gan", "gan": {"info_weight": 0.5}}, "unknown config key 'gan.info_weight'"),
+    ({**TOY, "infogan": {"info_weight": -1.0}}, "zero or positive"),
+    ({**TOY, "infogan": {"info_until": 0.0}}, r"infogan.info_until: must be in \(0, 1\]"),
+    ({**TOY, "infogan": {"info_until": 1.5}}, r"infogan.info_until: must be in \(0, 1\]"),
 ])
 def test_infogan_config_mistakes(values, message):
     with pytest.raises(GankitError, match=message):
@@ -112,10 +125,7 @@ def test_infogan_config_mistakes(values, message):
 
 
 def test_rejection_sampling_refuses_infogan_runs():
-    from gankit.rejection import check_discriminator_logits
-
-    with pytest.raises(GankitError, match="recipe infogan"):
-        check_discriminator_logits(config_from_dict(TOY))
+    assert "critic" not in _recipe().models()  # its D gives (logit, code logits)
 
 
 def test_infogan_resume_is_exact_across_the_end_of_the_code_loss(tmp_path, monkeypatch):
@@ -126,35 +136,35 @@ def test_infogan_resume_is_exact_across_the_end_of_the_code_loss(tmp_path, monke
     from gankit.train import trainer as trainer_module
     from tests.test_trainer import _StopAtCheck
 
-    cfg = config_from_dict({**TOY, "objective": {"info_until": 0.5},
+    cfg = config_from_dict({**TOY, "infogan": {"info_until": 0.5},
                             "train": {"steps": 8, "batch_size": 16, "tensorboard": False, "log_every": 2,
                                       "sample_every": 100, "grid_size": 16}})
     straight, split = tmp_path / "straight", tmp_path / "split"
-    train(cfg, straight, progress=False, log=lambda *_: None)
+    train(cfg, straight, progress=False)
     with monkeypatch.context() as patch:  # stopped at step 3, with the code loss still on
         patch.setattr(trainer_module, "StopRequests", _StopAtCheck(3))
         with pytest.raises(TrainingInterrupted):
-            train(cfg, split, progress=False, log=lambda *_: None)
-    train(cfg, split, resume=True, progress=False, log=lambda *_: None)
-    for name in ("generator", "discriminator"):
+            train(cfg, split, progress=False)
+    train(cfg, split, resume=True, progress=False)
+    for name in ("G", "D"):
         a = load_file(straight / "checkpoints" / "latest" / f"{name}.safetensors")
         b = load_file(split / "checkpoints" / "latest" / f"{name}.safetensors")
-        assert a.keys() == b.keys() and any(key.startswith("code_head") for key in a) == (name != "generator")
+        assert a.keys() == b.keys() and any(key.startswith("code_head") for key in a) == (name != "G")
         assert all(torch.equal(a[key], b[key]) for key in a), name
 
 
 def test_infogan_trains_the_dcgan_nets_on_images_and_samples_load(idx_dir, tmp_path):
-    import dataclasses
-
     import gankit
+    from gankit.config import config_to_dict
     from gankit.train import train
     from tests.conftest import tiny_config
 
-    cfg = tiny_config(idx_dir)
-    cfg = dataclasses.replace(cfg, recipe="infogan", model=dataclasses.replace(
-        cfg.model, latent_prior="categorical", latent_components=10, minibatch_kernels=4))
-    cfg = config_from_dict(dataclasses.asdict(cfg))  # through the checks
-    result = train(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
+    values = config_to_dict(tiny_config(idx_dir))
+    values["recipe"] = "infogan"
+    values["nets"]["G"].update(latent_prior="categorical", latent_components=10)
+    values["nets"]["D"].update(minibatch_kernels=4)
+    cfg = config_from_dict(values)  # through the checks
+    result = train(cfg, tmp_path / "run", progress=False)
     assert result.step == 6
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert all(math.isfinite(row["loss_code"]) for row in rows)

@@ -175,7 +175,7 @@ def image_run(tmp_path, idx_dir):
     run = tmp_path / "run"
     code = main(["train", "--preset", "dcgan-fashion-mnist", "--out", str(run), "--no-progress",
                  "--data-dir", str(idx_dir), "--steps", "2", "--batch-size", "16",
-                 "--set", "model.g_width=8", "--set", "model.d_width=8",
+                 "--set", "nets.G.width=8", "--set", "nets.D.width=8",
                  "--set", "train.tensorboard=false", "--set", "train.grid_size=4"])
     assert code == 0
     return run
@@ -237,16 +237,16 @@ def test_in_training_evaluation_is_logged_and_leaves_training_unchanged(tmp_path
     plain = tiny_config(idx_dir)
     with_eval = tiny_config(idx_dir, eval_every=3, eval_n=16, eval_features="fmnist",
                             eval_metrics=["fid", "is"])
-    train(plain, tmp_path / "a", progress=False, log=lambda *_: None)
-    train(with_eval, tmp_path / "b", progress=False, log=lambda *_: None)
+    train(plain, tmp_path / "a", progress=False)
+    train(with_eval, tmp_path / "b", progress=False)
     rows = [json.loads(r) for r in (tmp_path / "b" / "eval.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [3, 6] and all(r["fid"] > 0 and r["is_mean"] >= 1 for r in rows)
     logged = [json.loads(r) for r in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged if "eval_fid" in r] == [3, 6]
-    a = load_file(tmp_path / "a" / "checkpoints" / "latest" / "generator.safetensors")
-    b = load_file(tmp_path / "b" / "checkpoints" / "latest" / "generator.safetensors")
+    a = load_file(tmp_path / "a" / "checkpoints" / "latest" / "G.safetensors")
+    b = load_file(tmp_path / "b" / "checkpoints" / "latest" / "G.safetensors")
     assert all(torch.equal(a[k], b[k]) for k in a)
-    with pytest.raises(GankitError, match="train.eval_metrics: unknown metric 'fd'"):
+    with pytest.raises(GankitError, match=r"train.eval_metrics\[0\]: 'fd' is not one of fid, kid, is"):
         config_from_dict({"train": {"eval_every": 5, "eval_metrics": ["fd"]}})
 
 

@@ -2,15 +2,31 @@ import pytest
 import torch
 from torch import nn
 
-from gankit.config import ModelConfig
 from gankit.nets import (
     DCGANDiscriminator,
     DCGANGenerator,
     MLPDiscriminator,
     MLPGenerator,
-    build_discriminator,
-    build_generator,
+    build_from_spec,
+    build_net,
+    net_spec,
 )
+from gankit.nets.archs import (
+    DCGANDiscriminatorOptions,
+    DCGANGeneratorOptions,
+    MLPDiscriminatorOptions,
+    MLPGeneratorOptions,
+)
+
+
+def generator(arch: str, shape, **options):
+    cls = MLPGeneratorOptions if arch == "mlp" else DCGANGeneratorOptions
+    return build_net("generator", cls(**options), shape)
+
+
+def discriminator(arch: str, shape, **options):
+    cls = MLPDiscriminatorOptions if arch == "mlp" else DCGANDiscriminatorOptions
+    return build_net("discriminator", cls(**options), shape)
 
 
 @pytest.mark.parametrize("size", [28, 32, 64])
@@ -52,11 +68,9 @@ def test_mlp_for_images_and_points():
 
 
 def test_builders_follow_the_config():
-    dcgan = ModelConfig(arch="dcgan", latent_dim=7, g_width=4, d_width=4)
-    assert build_generator(dcgan, (3, 64, 64)).latent_dim == 7
-    mlp = ModelConfig(arch="mlp", g_hidden=[8], d_hidden=[8])
-    assert isinstance(build_discriminator(mlp, (2,)), MLPDiscriminator)
-    assert build_generator(mlp, (2,)).output_shape == (2,)
+    assert generator("dcgan", (3, 64, 64), latent_dim=7, width=4).latent_dim == 7
+    assert isinstance(discriminator("mlp", (2,), hidden=[8]), MLPDiscriminator)
+    assert generator("mlp", (2,), hidden=[8]).output_shape == (2,)
 
 
 def test_maxout_discriminator_takes_the_max_of_pieces():
@@ -66,7 +80,7 @@ def test_maxout_discriminator_takes_the_max_of_pieces():
     x = torch.randn(6, 3)
     pieces = layer.linear(x).view(6, 4, 5)
     assert torch.equal(layer(x), pieces.max(dim=2).values)
-    disc = build_discriminator(ModelConfig(arch="mlp", d_hidden=[8, 8], d_maxout_pieces=5), (2,))
+    disc = discriminator("mlp", (2,), hidden=[8, 8], maxout_pieces=5)
     assert sum(isinstance(m, Maxout) for m in disc.modules()) == 2
     assert disc(torch.randn(7, 2)).shape == (7,)
 
@@ -89,9 +103,9 @@ def test_categorical_latent_gives_equally_likely_codes_beside_the_continuous_one
 
 @pytest.mark.parametrize("arch, shape", [("mlp", (2,)), ("dcgan", (1, 28, 28))])
 def test_categorical_latent_prior_widens_g_input(arch, shape):
-    cfg = ModelConfig(arch=arch, latent_dim=5, g_hidden=[8], g_width=4, latent_prior="categorical",
-                      latent_components=10)
-    gen = build_generator(cfg, shape).eval()
+    size = {"hidden": [8]} if arch == "mlp" else {"width": 4}
+    gen = generator(arch, shape, latent_dim=5, latent_prior="categorical", latent_components=10,
+                    **size).eval()
     first = gen.net[1]
     assert (first.in_channels if arch == "dcgan" else first.in_features) == 4 + 10
     z = torch.randn(6, 5)
@@ -108,9 +122,9 @@ def test_categorical_latent_continuous_scale_shrinks_only_the_gaussian_part():
     plain, scaled = CategoricalLatent(10)(z), CategoricalLatent(10, continuous_scale=0.5)(z)
     torch.testing.assert_close(scaled[:, :3], 0.5 * z[:, :3])
     assert torch.equal(scaled[:, 3:], plain[:, 3:])  # the same codes
-    cfg = ModelConfig(arch="mlp", latent_dim=4, g_hidden=[8], latent_prior="categorical",
-                      latent_components=10, latent_continuous_scale=0.5)
-    assert build_generator(cfg, (2,)).net[0].continuous_scale == 0.5  # the config reaches G
+    gen = generator("mlp", (2,), latent_dim=4, hidden=[8], latent_prior="categorical",
+                    latent_components=10, latent_continuous_scale=0.5)
+    assert gen.net[0].continuous_scale == 0.5  # the config reaches G
 
 
 @pytest.mark.parametrize("model, message", [
@@ -126,7 +140,7 @@ def test_categorical_latent_config_mistakes(model, message):
     from gankit.errors import GankitError
 
     with pytest.raises(GankitError, match=message):
-        config_from_dict({"recipe": "gan", "model": model})
+        config_from_dict({"recipe": "gan", "nets": {"G": model}})
 
 
 def test_uniform_latent_prior_feeds_g_uniform_codes():
@@ -137,8 +151,9 @@ def test_uniform_latent_prior_feeds_g_uniform_codes():
     torch.testing.assert_close(quantiles, torch.tensor([-0.8, -0.5, 0.0, 0.5, 0.8]), atol=0.01, rtol=0)
     assert codes.abs().max() <= 1.0
     for arch in ("mlp", "dcgan"):
-        cfg = ModelConfig(arch=arch, latent_dim=4, g_hidden=[8], g_width=4, latent_prior="uniform")
-        gen = build_generator(cfg, (2,) if arch == "mlp" else (1, 28, 28)).eval()
+        size = {"hidden": [8]} if arch == "mlp" else {"width": 4}
+        gen = generator(arch, (2,) if arch == "mlp" else (1, 28, 28), latent_dim=4,
+                        latent_prior="uniform", **size).eval()
         first = gen.net[0]
         assert isinstance(first, UniformLatent)
         z = torch.randn(3, 4)
@@ -146,3 +161,27 @@ def test_uniform_latent_prior_feeds_g_uniform_codes():
         after = gen.net[1:](first(z) if arch == "mlp" else first(z).view(3, 4, 1, 1))
         torch.testing.assert_close(gen(z).view_as(after), after)
         assert not torch.allclose(plain, after)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: generator("dcgan", (1, 28, 28), latent_dim=6, width=4, norm="virtual_batch",
+                      vbn_reference_size=8),
+    lambda: generator("mlp", (2,), latent_dim=3, hidden=[8], latent_prior="categorical",
+                      latent_components=5, latent_continuous_scale=0.5),
+    lambda: discriminator("dcgan", (3, 32, 32), width=4, spectral_norm=True, minibatch_kernels=3),
+    lambda: discriminator("mlp", (2,), hidden=[8], maxout_pieces=3, dropout=0.2),
+])
+def test_a_net_spec_rebuilds_the_same_net_without_any_config(build):
+    import json
+
+    torch.manual_seed(0)
+    net = build().eval()
+    spec = json.loads(json.dumps(net_spec(net)))  # plain JSON
+    again = build_from_spec(spec).eval()
+    assert again.state_dict().keys() == net.state_dict().keys()
+    again.load_state_dict(net.state_dict())
+    shape = getattr(net, "output_shape", None)
+    x = torch.randn(4, getattr(net, "latent_dim", 0)) if shape else torch.randn(
+        4, *((2,) if isinstance(net, MLPDiscriminator) else (3, 32, 32)))
+    with torch.no_grad():
+        torch.testing.assert_close(again(x), net(x))

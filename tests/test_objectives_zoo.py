@@ -32,6 +32,7 @@ from gankit.objectives import (
     top_k_fraction,
 )
 
+TOY_NETS = {"G": {"arch": "mlp", "latent_dim": 2, "hidden": [8]}, "D": {"arch": "mlp", "hidden": [8]}}
 REAL = torch.tensor([2.0, -0.5, 0.3])
 FAKE = torch.tensor([-1.5, 0.7, 1.2])
 
@@ -190,13 +191,14 @@ def test_top_k_keeps_the_fakes_d_scores_highest_and_its_schedule():
 
 def test_top_k_generator_step_learns_only_from_the_best_fakes():
     from gankit.config import config_from_dict
+    from gankit.data import data_spec
     from gankit.recipes import build_recipe
 
     cfg = config_from_dict({"data": {"dataset": "ring8"},
-                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
-                            "objective": {"top_k": 0.25, "top_k_gamma": 0.5},
+                            "nets": TOY_NETS,
+                            "gan": {"top_k": 0.25, "top_k_gamma": 0.5},
                             "train": {"batch_size": 8}})
-    recipe = build_recipe(cfg, (2,))
+    recipe = build_recipe(cfg, data_spec(cfg.data))
     recipe.epoch_steps = 1.0
     recipe.step = 10  # 0.5 ** 10 < 0.25: the floor
     fake = torch.randn(8, 2, requires_grad=True)
@@ -205,7 +207,7 @@ def test_top_k_generator_step_learns_only_from_the_best_fakes():
     scores = recipe.critic(fake).detach()
     best = set(scores.topk(2).indices.tolist())
     assert {i for i in range(8) if grad[i].abs().sum() > 0} == best
-    assert recipe.extra_state() == {}  # the schedule follows the Trainer's step: nothing to save
+    assert recipe.state_dict()["terms"] == {}  # the schedule follows the Trainer's step: nothing to save
 
 
 def test_trainer_tells_the_recipe_its_step(tmp_path):
@@ -213,10 +215,10 @@ def test_trainer_tells_the_recipe_its_step(tmp_path):
     from gankit.train import Trainer
 
     cfg = config_from_dict({"data": {"dataset": "ring8", "toy_samples": 400},
-                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
-                            "objective": {"top_k": 0.5},
+                            "nets": TOY_NETS,
+                            "gan": {"top_k": 0.5},
                             "train": {"steps": 3, "batch_size": 8, "tensorboard": False, "grid_size": 10}})
-    trainer = Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
     seen = []
     step = trainer.recipe.train_step
     trainer.recipe.train_step = lambda batches: (seen.append(trainer.recipe.step), step(batches))[1]
@@ -225,31 +227,32 @@ def test_trainer_tells_the_recipe_its_step(tmp_path):
     assert trainer.recipe.epoch_steps == 50.0  # 400 points / batch 8
 
 
-@pytest.mark.parametrize("objective, recipe, message", [
-    ({"top_k": 0.0}, "gan", "fractions in \\(0, 1\\]"),
+@pytest.mark.parametrize("options, recipe, message", [
+    ({"top_k": 0.0}, "gan", "gan.top_k: must be in \\(0, 1\\]"),
     ({"top_k": 0.5, "feature_matching": True}, "gan", "not with feature matching"),
-    ({"top_k": 0.5}, "acgan", "not with feature matching or the acgan/ssgan"),
+    ({"top_k": 0.5}, "acgan", "unknown config key 'acgan.top_k'"),
 ])
-def test_top_k_mistakes_fail_before_training(objective, recipe, message):
+def test_top_k_mistakes_fail_before_training(options, recipe, message):
     from gankit.config import config_from_dict
 
     with pytest.raises(GankitError, match=message):
-        config_from_dict({"recipe": recipe, "objective": objective})
+        config_from_dict({"recipe": recipe, recipe: options})
 
 
 def test_lazy_r1_runs_on_every_kth_d_update_with_k_times_the_weight(monkeypatch):
-    import gankit.recipes.gan as gan_recipe
+    import gankit.objectives.terms as terms
     from gankit.config import config_from_dict
+    from gankit.data import data_spec
     from gankit.recipes import build_recipe
 
     cfg = config_from_dict({"data": {"dataset": "ring8"},
-                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
-                            "objective": {"r1": 0.5, "r1_every": 3},
-                            "train": {"batch_size": 8, "n_critic": 2}})
-    recipe = build_recipe(cfg, (2,))
-    monkeypatch.setattr(gan_recipe, "r1_penalty", lambda critic, real, grad_scale=1.0: torch.tensor(1000.0))
+                            "nets": TOY_NETS,
+                            "gan": {"r1": 0.5, "r1_every": 3, "n_critic": 2},
+                            "train": {"batch_size": 8}})
+    recipe = build_recipe(cfg, data_spec(cfg.data))
+    monkeypatch.setattr(terms, "r1_penalty", lambda critic, real, grad_scale=1.0: torch.tensor(1000.0))
     d_losses = []
-    monkeypatch.setattr(recipe, "_step", lambda name, loss: name == "discriminator" and
+    monkeypatch.setattr(recipe, "update", lambda group, loss: group == "D" and
                         d_losses.append(float(loss.detach())))
     for step in range(5):  # D updates 0..9; due at 0, 3, 6, 9
         recipe.step = step
@@ -265,11 +268,11 @@ def test_lazy_r1_trains_and_logs_r1_at_every_step(tmp_path):
     from gankit.train import Trainer
 
     cfg = config_from_dict({"data": {"dataset": "ring8", "toy_samples": 400},
-                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
-                            "objective": {"r1": 1.0, "r1_every": 4},
+                            "nets": TOY_NETS,
+                            "gan": {"r1": 1.0, "r1_every": 4},
                             "train": {"steps": 6, "batch_size": 8, "tensorboard": False, "grid_size": 10,
                                       "log_every": 1}})
-    Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None).run()
+    Trainer(cfg, tmp_path / "run", progress=False).run()
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     r1 = [row["r1"] for row in rows if "r1" in row]
     assert len(r1) == 6 and r1[0] > 0
@@ -278,20 +281,23 @@ def test_lazy_r1_trains_and_logs_r1_at_every_step(tmp_path):
 
 def test_instance_noise_blurs_every_d_input_and_fades_to_zero(monkeypatch):
     from gankit.config import config_from_dict
+    from gankit.data import data_spec
+    from gankit.objectives.terms import InstanceNoise
     from gankit.recipes import build_recipe
 
     cfg = config_from_dict({"data": {"dataset": "ring8"},
-                            "model": {"arch": "mlp", "latent_dim": 2, "g_hidden": [8], "d_hidden": [8]},
-                            "objective": {"instance_noise": 2.0, "instance_noise_until": 0.5},
+                            "nets": TOY_NETS,
+                            "gan": {"instance_noise": 2.0, "instance_noise_until": 0.5},
                             "train": {"steps": 100, "batch_size": 4000}})
-    recipe = build_recipe(cfg, (2,))
+    recipe = build_recipe(cfg, data_spec(cfg.data))
     seen = []
     plain_critic = recipe.critic
     monkeypatch.setattr(recipe, "critic", lambda x, labels=None: seen.append(x.detach()) or plain_critic(x))
     real = torch.zeros(4000, 2)
+    noise = recipe.terms.of_type(InstanceNoise)
     for step, std in [(0, 2.0), (25, 1.0), (50, 0.0), (99, 0.0)]:
         recipe.step = step
-        assert recipe.instance_noise_std() == pytest.approx(std)
+        assert noise.std_at(step) == pytest.approx(std)
         seen.clear()
         recipe.train_step([{"image": real}])
         assert len(seen) == 3  # D's real and fake inputs, then G's fake input
@@ -300,13 +306,13 @@ def test_instance_noise_blurs_every_d_input_and_fades_to_zero(monkeypatch):
             assert (seen[1] - seen[2]).std().item() == pytest.approx(std * math.sqrt(2), abs=0.1)
 
 
-@pytest.mark.parametrize("objective, recipe, message", [
+@pytest.mark.parametrize("options, recipe, message", [
     ({"instance_noise": 0.1, "instance_noise_until": 0.0}, "gan", "instance_noise_until"),
     ({"instance_noise": -0.1}, "gan", "instance_noise"),
-    ({"instance_noise": 0.1}, "acgan", "not used by the acgan recipe"),
+    ({"instance_noise": 0.1}, "acgan", "unknown config key 'acgan.instance_noise'"),
 ])
-def test_instance_noise_mistakes_fail_before_training(objective, recipe, message):
+def test_instance_noise_mistakes_fail_before_training(options, recipe, message):
     from gankit.config import config_from_dict
 
     with pytest.raises(GankitError, match=message):
-        config_from_dict({"recipe": recipe, "objective": objective})
+        config_from_dict({"recipe": recipe, recipe: options})

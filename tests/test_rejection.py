@@ -14,7 +14,7 @@ from torch import nn
 from gankit.cli import main
 from gankit.config import config_from_dict
 from gankit.errors import GankitError
-from gankit.rejection import acceptance, check_discriminator_logits, rejection_sample
+from gankit.rejection import acceptance, check_critic, rejection_sample
 from gankit.runs import load_discriminator, load_generator
 from tests.test_toy_lab import TOY
 
@@ -64,17 +64,28 @@ def test_rejection_sampler_is_seeded_and_keeps_the_likelier_samples():
         rejection_sample(gen, critic, 10, seed=0, quantile=1.0)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"objective": {"loss": "wasserstein", "weight_clip": 0.01}, "optim": {"name": "rmsprop"}},
-     "minimax or non-saturating loss only"),
-    ({"model": {"pack": 2}}, "packs of 2"),
+@pytest.mark.parametrize("change", [
+    {"gan": {"loss": "wasserstein", "weight_clip": 0.01}, "optim": {"name": "rmsprop"}},
+    {"gan": {"pack": 2}},
+    {"recipe": "infogan", "nets": {"G": {"latent_dim": 3, "latent_prior": "categorical",
+                                         "latent_components": 8}}},
 ])
-def test_runs_whose_logit_is_not_a_density_ratio_are_refused(change, message):
-    values = {"data": {"dataset": "ring8"}, "model": {"arch": "mlp"}}
+def test_runs_whose_logit_is_not_a_density_ratio_are_refused(change, tmp_path):
+    from gankit.train import train
+
+    values = {"data": {"dataset": "ring8", "toy_samples": 200},
+              "nets": {"G": {"arch": "mlp"}, "D": {"arch": "mlp"}},
+              "train": {"steps": 1, "batch_size": 20, "tensorboard": False, "grid_size": 20}}
     for section, extra in change.items():
-        values.setdefault(section, {}).update(extra)
-    with pytest.raises(GankitError, match=message):
-        check_discriminator_logits(config_from_dict(values))
+        if isinstance(extra, dict):
+            for key, value in extra.items():
+                target = values.setdefault(section, {})
+                target[key] = {**target.get(key, {}), **value} if isinstance(value, dict) else value
+        else:
+            values[section] = extra
+    train(config_from_dict(values), tmp_path / "run", progress=False)
+    with pytest.raises(GankitError, match="minimax or non-saturating loss and no packing only"):
+        check_critic(tmp_path / "run")
 
 
 def test_eval_and_sample_with_rejection_on_a_toy_run(capsys, tmp_path):

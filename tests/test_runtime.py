@@ -21,7 +21,8 @@ from tests.conftest import tiny_config
 
 def _cfg(**sections):
     values = {"data": {"dataset": "ring8", "toy_samples": 500},
-              "model": {"arch": "mlp", "latent_dim": 4, "g_hidden": [16], "d_hidden": [16]},
+              "nets": {"G": {"arch": "mlp", "latent_dim": 4, "hidden": [16]},
+                       "D": {"arch": "mlp", "hidden": [16]}},
               "train": {"batch_size": 32, "device": "cpu"}}
     for name, extra in sections.items():
         values.setdefault(name, {}).update(extra)
@@ -31,16 +32,22 @@ def _cfg(**sections):
 @pytest.mark.parametrize(("sections", "world", "message"), [
     ({"train": {"precision": "fp16", "device": "cpu"}}, World(), "fp16 .* needs CUDA"),
     ({"train": {"batch_size": 32}}, World(0, 3), "batch_size 32 .* across the 3 processes"),
-    ({"model": {"pack": 4}, "train": {"batch_size": 48}}, World(0, 8),
-     "pack = 4 does not divide the batch per process \\(6"),
+    ({"gan": {"pack": 4}, "train": {"batch_size": 48}}, World(0, 8),
+     "pack = 4 does not divide the batch per process \\(48 / 8"),
     ({"train": {"sync_batchnorm": True}}, World(), "SyncBatchNorm runs only on CUDA"),
     ({"train": {"backend": "nccl", "device": "cpu"}}, World(), "nccl needs CUDA devices"),
-    ({"train": {"compile": True}, "objective": {"loss": "wasserstein", "gradient_penalty": 10.0},
-      "model": {"d_norm": "none"}}, World(), "double backward"),
+    ({"train": {"compile": True}, "gan": {"loss": "wasserstein", "gradient_penalty": 10.0}},
+     World(), "double backward"),
 ])
 def test_impossible_runtime_settings_are_refused_in_one_line(sections, world, message):
+    from gankit.data import data_spec
+    from gankit.recipes import StepContext, recipe_class
+
     with pytest.raises(GankitError, match=message) as err:
-        resolve_runtime(_cfg(**sections), world)
+        cfg = _cfg(**sections)
+        recipe = recipe_class(cfg.recipe)
+        resolve_runtime(cfg, world, recipe.double_backward(cfg))
+        recipe(cfg, data_spec(cfg.data), StepContext(world=world))
     assert "\n" not in str(err.value)
 
 
@@ -82,7 +89,7 @@ def test_cuda_settings_compiled_conv_nets_stay_contiguous(monkeypatch):
     channels-last (PyTorch 2.11's compiled conv backward failed on it); CUDA graphs marked for
     the compile modes that use them."""
     _pretend_cuda(monkeypatch)
-    dcgan = {"data": {"dataset": "fashion-mnist"}, "model": {"arch": "dcgan"}}
+    dcgan = {"data": {"dataset": "fashion-mnist"}, "nets": {"G": {"arch": "dcgan"}, "D": {"arch": "dcgan"}}}
     eager = resolve_runtime(_cfg(**dcgan, train={"device": "cuda"}), World())
     assert (eager.precision, eager.channels_last, eager.cuda_graphs) == ("fp32", True, False)
     compiled = resolve_runtime(_cfg(**dcgan, train={"device": "cuda", "compile": "true",
@@ -147,7 +154,7 @@ def test_inner_gradient_scale_fits_in_fp16():
 
 def test_bf16_training_runs_and_keeps_fp32_weights(idx_dir, tmp_path):
     cfg = tiny_config(idx_dir, steps=3, precision="bf16")
-    trainer = Trainer(cfg, tmp_path / "run", progress=False, log=lambda *_: None)
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
     trainer.run()
     assert trainer.runtime.precision == "bf16"
     for net in trainer.recipe.modules().values():
@@ -158,18 +165,21 @@ def test_channels_last_trains_the_same_weights(idx_dir, tmp_path):
     weights = {}
     for layout in ("false", "true"):
         trainer = Trainer(tiny_config(idx_dir, steps=3, channels_last=layout), tmp_path / layout,
-                          progress=False, log=lambda *_: None)
+                          progress=False)
         trainer.run()
-        weights[layout] = trainer.recipe.modules()["generator"].state_dict()
+        weights[layout] = trainer.recipe.modules()["G"].state_dict()
     for key, value in weights["false"].items():
         assert torch.allclose(value.float(), weights["true"][key].float(), rtol=1e-4, atol=1e-5), key
 
 
 def test_frozen_net_gets_no_weight_gradients_and_is_restored():
-    recipe = build_recipe(_cfg(), (2,))
-    disc = recipe.nets["discriminator"]
+    from gankit.data import data_spec
+
+    cfg = _cfg()
+    recipe = build_recipe(cfg, data_spec(cfg.data))
+    disc = recipe.nets["D"]
     x = torch.randn(8, 2, requires_grad=True)
-    with recipe.frozen("discriminator"):
+    with recipe.frozen("D"):
         disc(x).sum().backward()
     assert x.grad is not None and all(p.grad is None for p in disc.parameters())
     assert all(p.requires_grad for p in disc.parameters())
@@ -182,9 +192,9 @@ def test_compiled_training_matches_eager(tmp_path):
     for setting in ("false", "true"):
         cfg = _cfg(train={"steps": 3, "compile": setting, "log_every": 1, "checkpoint_every": 3,
                           "sample_every": 3, "tensorboard": False})
-        trainer = Trainer(cfg, tmp_path / setting, progress=False, log=lambda *_: None)
+        trainer = Trainer(cfg, tmp_path / setting, progress=False)
         trainer.run()
-        weights[setting] = trainer.recipe.modules()["generator"].state_dict()
+        weights[setting] = trainer.recipe.modules()["G"].state_dict()
     diffs = torch.cat([(v - weights["true"][k]).abs().flatten() for k, v in weights["false"].items()])
     # fused kernels sum in another order; Adam's first steps (≈ lr · sign of the gradient)
     # can turn that into up to a step of lr = 2e-4 where a gradient is near zero

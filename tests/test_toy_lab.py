@@ -109,7 +109,7 @@ def test_compare_with_rejection_adds_rows_for_runs_whose_d_allows_it(capsys, tmp
                  "--rejection", "0.5", *TOY])
     assert code == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
-    assert "pacgan-grid25: no rejection-sampling rows (rejection sampling scores single samples" in printed
+    assert "pacgan-grid25: no rejection-sampling rows (" in printed and "no packing only" in printed
     with open(out / "results.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["preset"] for r in rows] == ["gan-ring8", "gan-ring8 + DRS 0.5", "pacgan-grid25"]
@@ -125,7 +125,7 @@ def test_compare_refuses_toy_and_image_presets_together(capsys, tmp_path):
 
 
 def test_compare_of_image_presets_tabulates_eval_metrics(capsys, tmp_path, idx_dir):
-    tiny = ["model.g_width=8", "model.d_width=8", "model.latent_dim=8", "train.batch_size=16",
+    tiny = ["nets.G.width=8", "nets.D.width=8", "nets.G.latent_dim=8", "train.batch_size=16",
             "train.steps=2", "train.tensorboard=false", "train.grid_size=10", "data.image_size=28",
             "data.labels_per_class=2", f'data.root="{idx_dir}"']
     argv = ["compare", "acgan-fashion-mnist", "ssgan-fashion-mnist-100", "--seeds", "1",

@@ -11,10 +11,6 @@ from gankit.train.checkpoint import latest_checkpoint
 from tests.conftest import tiny_config
 
 
-def _quiet(*_):
-    pass
-
-
 def _weights(run_dir, name):
     from safetensors.torch import load_file
 
@@ -23,7 +19,7 @@ def _weights(run_dir, name):
 
 def test_run_directory_contents(tiny_cfg, tmp_path):
     run = tmp_path / "run"
-    result = train(tiny_cfg, run, progress=False, log=_quiet)
+    result = train(tiny_cfg, run, progress=False)
     assert result.step == 6 and result.images_per_second > 0
     assert (run / "config.toml").is_file() and (run / "losses.png").is_file()
     assert sorted(p.name for p in (run / "samples").iterdir()) == [
@@ -33,7 +29,7 @@ def test_run_directory_contents(tiny_cfg, tmp_path):
     assert {"loss_d", "loss_g", "img_per_s"} <= set(rows[0])
     latest = run / "checkpoints" / "latest"
     assert {p.name for p in latest.iterdir()} == {
-        "generator.safetensors", "discriminator.safetensors", "state.pt"}
+        "G.safetensors", "D.safetensors", "state.pt", "nets.json", "model.json"}
 
 
 class _StopAtCheck:
@@ -65,20 +61,20 @@ def _assert_same_weights(run_a, run_b, names):
             assert torch.equal(a[key], b[key]), (name, key)
 
 
-@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "n_critic": 2, "lr_decay_start": 0.5}])
+@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "lr_decay_start": 0.5, "gan": {"n_critic": 2}}])
 def test_interrupted_and_resumed_run_is_bit_exact(idx_dir, tmp_path, monkeypatch, extra):
     from gankit.errors import TrainingInterrupted
     from gankit.train import trainer as trainer_module
 
     straight = tmp_path / "straight"
-    train(tiny_config(idx_dir, steps=8, **extra), straight, progress=False, log=_quiet)
+    train(tiny_config(idx_dir, steps=8, **extra), straight, progress=False)
     split = tmp_path / "split"
     with monkeypatch.context() as patch:
         patch.setattr(trainer_module, "StopRequests", _StopAtCheck(5))
         with pytest.raises(TrainingInterrupted, match="SIGINT at step 5"):
-            train(tiny_config(idx_dir, steps=8, **extra), split, progress=False, log=_quiet)
-    train(tiny_config(idx_dir, steps=8, **extra), split, resume=True, progress=False, log=_quiet)
-    names = ["generator", "discriminator"] + (["generator_ema"] if extra else [])
+            train(tiny_config(idx_dir, steps=8, **extra), split, progress=False)
+    train(tiny_config(idx_dir, steps=8, **extra), split, resume=True, progress=False)
+    names = ["G", "D"] + (["G_ema"] if extra else [])
     _assert_same_weights(straight, split, names)
     rows = [json.loads(r)["step"] for r in (split / "metrics.jsonl").read_text().splitlines()]
     assert rows == [2, 4, 6, 8]
@@ -86,21 +82,21 @@ def test_interrupted_and_resumed_run_is_bit_exact(idx_dir, tmp_path, monkeypatch
 
 def test_resume_with_more_steps_continues_exactly(idx_dir, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    train(tiny_config(idx_dir, steps=8), straight, progress=False, log=_quiet)
-    train(tiny_config(idx_dir, steps=5), split, progress=False, log=_quiet)
-    train(tiny_config(idx_dir, steps=8), split, resume=True, progress=False, log=_quiet)
-    _assert_same_weights(straight, split, ["generator", "discriminator"])
+    train(tiny_config(idx_dir, steps=8), straight, progress=False)
+    train(tiny_config(idx_dir, steps=5), split, progress=False)
+    train(tiny_config(idx_dir, steps=8), split, resume=True, progress=False)
+    _assert_same_weights(straight, split, ["G", "D"])
     rows = [json.loads(r)["step"] for r in (split / "metrics.jsonl").read_text().splitlines()]
     assert rows == [2, 4, 5, 6, 8]
 
 
 def test_resume_drops_metrics_logged_after_the_checkpoint(tiny_cfg, tmp_path):
     run = tmp_path / "run"
-    train(tiny_cfg, run, progress=False, log=_quiet)
+    train(tiny_cfg, run, progress=False)
     with open(run / "metrics.jsonl", "a") as handle:
         handle.write(json.dumps({"step": 99, "loss_d": 1.0}) + "\n")
     tiny_cfg.train.steps = 8
-    train(tiny_cfg, run, resume=True, progress=False, log=_quiet)
+    train(tiny_cfg, run, resume=True, progress=False)
     steps = [json.loads(r)["step"] for r in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [2, 4, 6, 8]
 
@@ -119,19 +115,19 @@ def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tiny_cfg, tmp_p
     monkeypatch.setattr(GANRecipe, "train_step", poisoned)
     run = tmp_path / "run"
     with pytest.raises(GankitError, match=r"loss_g became nan at step 5;.*step-00000003"):
-        train(tiny_cfg, run, progress=False, log=_quiet)
+        train(tiny_cfg, run, progress=False)
     assert latest_checkpoint(run).name == "step-00000003"
     assert gankit.load_generator(run) is not None
 
 
 def test_load_generator_prefers_ema_and_samples(idx_dir, tmp_path):
     run = tmp_path / "run"
-    train(tiny_config(idx_dir, ema_decay=0.5), run, progress=False, log=_quiet)
+    train(tiny_config(idx_dir, ema_decay=0.5), run, progress=False)
     gen = gankit.load_generator(run)
     assert not gen.training
     images = gen(torch.randn(3, gen.latent_dim))
     assert images.shape == (3, 1, 28, 28)
-    ema = _weights(run, "generator_ema")
+    ema = _weights(run, "G_ema")
     assert all(torch.equal(v, ema[k]) for k, v in gen.state_dict().items())
     raw = gankit.load_generator(run, ema=False).state_dict()
     assert any(not torch.equal(v, ema[k]) for k, v in raw.items() if v.is_floating_point())
@@ -156,7 +152,7 @@ def test_toy_run_saves_scatter_plots(tmp_path):
                                     "train.tensorboard=false", "data.toy_samples=1000",
                                     "train.grid_size=100"])
     run = tmp_path / "toy"
-    train(cfg, run, progress=False, log=_quiet)
+    train(cfg, run, progress=False)
     assert (run / "samples" / "step-00000004.png").is_file()
     assert gankit.load_generator(run)(torch.randn(5, 2)).shape == (5, 2)
 
@@ -174,28 +170,26 @@ def test_linear_lr_decay_schedule(tiny_cfg, tmp_path):
     assert [linear_decay(s, 10, 0.6) for s in (0, 5, 6, 8, 10)] == [1.0, 1.0, 1.0, 0.5, 0.0]
     assert linear_decay(9, 10, 1.0) == 1.0
     tiny_cfg.train.lr_decay_start = 0.5  # 6 steps: full LR for steps 0-2, then 3/3, 2/3, 1/3
-    trainer = Trainer(tiny_cfg, tmp_path / "r", progress=False, log=_quiet)
+    trainer = Trainer(tiny_cfg, tmp_path / "r", progress=False)
     trainer.run()
-    lr = trainer.recipe.optimizers["generator"].param_groups[0]["lr"]
-    assert lr == pytest.approx(tiny_cfg.optim.lr_g / 3)  # the LR of the last step taken
+    lr = trainer.recipe.optimizers["G"].param_groups[0]["lr"]
+    assert lr == pytest.approx(tiny_cfg.optim.lr["G"] / 3)  # the LR of the last step taken
 
 
 def test_historical_averaging_state_survives_resume(idx_dir, tmp_path):
     def cfg(steps):
-        c = tiny_config(idx_dir, steps=steps)
-        c.objective.historical_averaging = 0.01
-        return c
+        return tiny_config(idx_dir, gan={"historical_averaging": 0.01}, steps=steps)
 
     straight, split = tmp_path / "a", tmp_path / "b"
-    train(cfg(6), straight, progress=False, log=_quiet)
-    train(cfg(3), split, progress=False, log=_quiet)
-    train(cfg(6), split, resume=True, progress=False, log=_quiet)
-    a, b = _weights(straight, "generator"), _weights(split, "generator")
+    train(cfg(6), straight, progress=False)
+    train(cfg(3), split, progress=False)
+    train(cfg(6), split, resume=True, progress=False)
+    a, b = _weights(straight, "G"), _weights(split, "G")
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_batch_norm_recalibration_averages_the_generators_own_statistics():
-    from gankit.train.ema import recalibrate_batch_norm
+    from gankit.sampling import recalibrate_batch_norm
 
     class TinyG(torch.nn.Module):
         latent_dim = 3

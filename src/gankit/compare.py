@@ -16,9 +16,10 @@ import numpy as np
 from gankit.data.toy import TOY_MIXTURES, sample_mixture
 from gankit.errors import GankitError
 from gankit.evaluate import ImageEvalOptions, evaluate_run, evaluate_toy, evaluate_toy_with_rejection
+from gankit.logs import quiet
 from gankit.metrics import ToyModeReport
 from gankit.presets import load_preset
-from gankit.rejection import check_discriminator_logits
+from gankit.rejection import check_critic
 from gankit.runs import CONFIG_FILE, load_generator, load_run_config
 from gankit.train import train
 from gankit.train.checkpoint import latest_checkpoint, load_state
@@ -60,8 +61,6 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
     toy = kinds == {True}
     if rejection is not None and not toy:
         raise GankitError("gankit compare --rejection is for 2-D toy presets")
-    filtering = [] if rejection is None else [name for name, cfg in configs.items()
-                                              if _rejection_applies(name, cfg, log)]
     rows = []
     for name in presets:
         for seed in range(seeds):
@@ -71,7 +70,8 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                    else load_preset(name, [*overrides, f"train.seed={seed}"]))
             log(f"== {name}, seed {seed}")
             filtered = None
-            result = train(cfg, run_dir, resume=resume, progress=False, log=lambda *_: None)
+            with quiet("train"):
+                result = train(cfg, run_dir, resume=resume, progress=False)
             row = {"preset": name, "seed": seed,
                    "seconds": _training_seconds(run_dir, result.seconds)}
             if toy:
@@ -79,7 +79,7 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                 report, points = evaluate_toy(generator, cfg.data.dataset)
                 log(f"   {report.line()} in {row['seconds']:.0f} s")
                 row.update(_toy_cells(report, points))
-                if name in filtering:
+                if rejection is not None and _rejection_applies(name, run_dir, log, seed):
                     report, points, kept = evaluate_toy_with_rejection(run_dir, generator, cfg.data.dataset,
                                                                        quantile=rejection)
                     log(f"   with rejection sampling at quantile {rejection} (kept "
@@ -103,11 +103,12 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
     return rows
 
 
-def _rejection_applies(name: str, cfg, log) -> bool:
+def _rejection_applies(name: str, run_dir: Path, log, seed: int) -> bool:
     try:
-        check_discriminator_logits(cfg)
+        check_critic(run_dir)
     except GankitError as err:
-        log(f"{name}: no rejection-sampling rows ({err})")
+        if seed == 0:
+            log(f"{name}: no rejection-sampling rows ({err})")
         return False
     return True
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from gankit.config import RunConfig, apply_overrides, config_from_dict, read_toml
+from gankit.config import RunConfig, apply_overrides, config_from_dict, read_toml, set_values
 from gankit.errors import GankitError
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -34,7 +35,10 @@ def describe_presets() -> list[tuple[str, str]]:
     return [(name, read_toml(preset_path(name)).get("description", "")) for name in preset_names()]
 
 
-def load_preset(name: str, overrides: Iterable[str] = ()) -> RunConfig:
-    """Resolve a preset plus `section.key=value` overrides into a validated config."""
-    values = read_toml(preset_path(name))
-    return config_from_dict(apply_overrides(values, overrides))
+def load_preset(name: str, overrides: Iterable[str] = (), values: dict[str, Any] | None = None
+                ) -> RunConfig:
+    """Resolve a preset plus `section.key=value` overrides (text, read as TOML), then
+    `values` (dotted key -> value, taken as they are), into a validated config."""
+    tree = apply_overrides(read_toml(preset_path(name)), overrides)
+    set_values(tree, values or {})
+    return config_from_dict(tree)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.config import RunConfig
 from gankit.errors import GankitError
 from gankit.sampling import generate, latents
 
@@ -26,15 +25,16 @@ def acceptance(logits: torch.Tensor, max_logit: float, gamma: float) -> torch.Te
     return torch.sigmoid(shifted_log_ratio(logits, max_logit) - gamma)
 
 
-def check_discriminator_logits(cfg: RunConfig) -> None:
+CRITIC_NEEDED = ("rejection sampling needs D's logit to estimate log p_data/p_G: unconditional gan "
+                 "runs with the minimax or non-saturating loss and no packing only")
+
+
+def check_critic(run_dir) -> None:
     """Refuse runs whose D output is not a log density ratio of one sample, in one line."""
-    if cfg.recipe != "gan" or cfg.objective.loss not in ("minimax", "nonsaturating"):
-        raise GankitError("rejection sampling needs D's logit to estimate log p_data/p_G: "
-                          "unconditional runs with the minimax or non-saturating loss only "
-                          f"(this run: recipe {cfg.recipe}, loss {cfg.objective.loss})")
-    if cfg.model.pack > 1:
-        raise GankitError("rejection sampling scores single samples; this run's D takes packs of "
-                          f"{cfg.model.pack}")
+    from gankit.inference import ModelFolder
+
+    if "critic" not in ModelFolder.open(run_dir).index.get("models", {}):
+        raise GankitError(f"{run_dir}: {CRITIC_NEEDED}")
 
 
 @torch.no_grad()
@@ -65,7 +65,7 @@ def rejection_sample(generator: nn.Module, discriminator: nn.Module, n: int, see
 def rejection_sample_run(run_dir, generator: nn.Module, n: int, seed: int, quantile: float = 0.5,
                          device: str | torch.device = "cpu") -> tuple[torch.Tensor, float]:
     """`rejection_sample` with the run's own D, after checking that its logit allows it."""
-    from gankit.runs import load_discriminator, load_run_config
+    from gankit.runs import load_discriminator
 
-    check_discriminator_logits(load_run_config(run_dir))
+    check_critic(run_dir)
     return rejection_sample(generator, load_discriminator(run_dir, device=device), n, seed, quantile)

@@ -1,9 +1,11 @@
-"""Run directories: their config, their checkpoints, and the trained generator."""
+"""Run directories: their config, their checkpoints, and the nets trained in them."""
 
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -12,6 +14,7 @@ from gankit.config import RunConfig, config_from_dict, read_toml
 from gankit.errors import GankitError
 
 CONFIG_FILE = "config.toml"
+STATE_FILE = "state.pt"
 
 
 def write_config(run_dir: Path, cfg: RunConfig, header: str = "") -> None:
@@ -42,42 +45,59 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
         raise GankitError(f"{path}: {err}") from None
 
 
+def step_dirs(root: Path) -> list[Path]:
+    """The step-NNNNNNNN checkpoint directories under `root`, oldest first."""
+    return sorted(p for p in root.glob("step-*") if p.is_dir() and not p.is_symlink())
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The checkpoint `latest` points to, else the newest complete step directory."""
+    root = Path(run_dir) / "checkpoints"
+    latest = root / "latest"
+    if latest.is_dir() and (latest / STATE_FILE).is_file():
+        return latest.resolve()
+    complete = [d for d in step_dirs(root) if (d / STATE_FILE).is_file()]
+    return complete[-1] if complete else None
+
+
+def completed_steps(run_dir: str | Path) -> int:
+    """The step of the run's latest checkpoint (0 before the first)."""
+    checkpoint = latest_checkpoint(Path(run_dir))
+    return 0 if checkpoint is None else int(load_state(checkpoint)["step"])
+
+
+def load_state(checkpoint: Path) -> dict[str, Any]:
+    """The state file of a checkpoint (tensors and plain values only: weights_only=True)."""
+    try:
+        return torch.load(checkpoint / STATE_FILE, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
+        reason = str(err).splitlines()[0][:200]
+        raise GankitError(f"{checkpoint / STATE_FILE}: unreadable training state ({reason})") from None
+
+
+def require_checkpoint(run_dir: str | Path) -> Path:
+    checkpoint = latest_checkpoint(Path(run_dir))
+    if checkpoint is None:
+        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
+    return checkpoint
+
+
 def load_generator(run_dir: str | Path, ema: bool = True,
                    device: str | torch.device = "cpu") -> nn.Module:
     """The run's latest generator (its EMA copy when there is one and `ema`), in eval mode.
 
     >>> G = gankit.load_generator("runs/demo"); images = G(torch.randn(16, G.latent_dim))
     """
-    from gankit.data import data_spec
-    from gankit.recipes import RECIPES
-    from gankit.train.checkpoint import latest_checkpoint, load_weights
+    from gankit.inference import load
 
-    run_dir = require_run(run_dir)
-    cfg = load_run_config(run_dir)
-    checkpoint = latest_checkpoint(run_dir)
-    if checkpoint is None:
-        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
-    generator = RECIPES[cfg.recipe].make_generator(cfg.model, data_spec(cfg.data).sample_shape)
-    weights = checkpoint / "generator_ema.safetensors"
-    if not (ema and weights.is_file()):
-        weights = checkpoint / "generator.safetensors"
-    load_weights(generator, weights)
-    return generator.to(device).eval().requires_grad_(False)
+    return load(run_dir, ema=ema, device=device).generator
 
 
 def load_discriminator(run_dir: str | Path, device: str | torch.device = "cpu") -> nn.Module:
-    """The latest discriminator of an unconditional GAN run, in eval mode."""
-    from gankit.data import data_spec
-    from gankit.nets import build_discriminator
-    from gankit.train.checkpoint import latest_checkpoint, load_weights
+    """The latest discriminator of a run whose D's logit estimates log p_data/p_G."""
+    from gankit.inference import load
 
-    cfg = load_run_config(run_dir)
-    checkpoint = latest_checkpoint(Path(run_dir))
-    if checkpoint is None:
-        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
-    discriminator = build_discriminator(cfg.model, data_spec(cfg.data).sample_shape)
-    load_weights(discriminator, checkpoint / "discriminator.safetensors")
-    return discriminator.to(device).eval().requires_grad_(False)
+    return load(run_dir, model="critic", device=device)
 
 
 def load_classifier(run_dir: str | Path, baseline: bool = False,
@@ -87,17 +107,6 @@ def load_classifier(run_dir: str | Path, baseline: bool = False,
 
     >>> C = gankit.load_classifier("runs/ssgan"); predicted = C(images).argmax(1)
     """
-    from gankit.data import data_spec
-    from gankit.nets.conditional import ClassifierDiscriminator
-    from gankit.train.checkpoint import latest_checkpoint, load_weights
+    from gankit.inference import load
 
-    run_dir = require_run(run_dir)
-    cfg = load_run_config(run_dir)
-    if cfg.recipe != "ssgan":
-        raise GankitError(f"{run_dir} is a {cfg.recipe} run; classifiers come from ssgan runs")
-    checkpoint = latest_checkpoint(run_dir)
-    if checkpoint is None:
-        raise GankitError(f"{run_dir} has no checkpoint yet (nothing in {run_dir}/checkpoints)")
-    net = ClassifierDiscriminator(data_spec(cfg.data).sample_shape, cfg.model.num_classes, cfg.model.d_width)
-    load_weights(net, checkpoint / ("baseline.safetensors" if baseline else "discriminator.safetensors"))
-    return net.to(device).eval().requires_grad_(False)
+    return load(run_dir, model="baseline" if baseline else "classifier", device=device)

@@ -21,8 +21,7 @@ from gankit.train import Trainer
 
 
 def train_and_dump(config: dict, run: str, out: Path, resume: bool = False) -> None:
-    trainer = Trainer(config_from_dict(config), run, resume=resume, progress=False,
-                      log=lambda *_: None)
+    trainer = Trainer(config_from_dict(config), run, resume=resume, progress=False)
     trainer.run()
     tensors = {f"{name}.{key}": value.detach().cpu().contiguous()
                for name, net in trainer.recipe.modules().items()

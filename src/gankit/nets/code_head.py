@@ -8,11 +8,15 @@ import math
 import torch
 from torch import nn
 
+from gankit.nets.registry import exportable
 
+
+@exportable
 class CodeHeadDiscriminator(nn.Module):
     """Wraps a D that has `features` and `head`: x -> (D's logits, logits of `components` codes)."""
 
-    def __init__(self, discriminator: nn.Module, input_shape: tuple[int, ...], components: int) -> None:
+    def __init__(self, discriminator: nn.Module, input_shape: tuple[int, ...], components: int,
+                 spectral_norm: bool = False) -> None:
         super().__init__()
         self.features, self.head = discriminator.features, discriminator.head
         was_training = discriminator.training
@@ -20,6 +24,10 @@ class CodeHeadDiscriminator(nn.Module):
             width = math.prod(self.features.eval()(torch.zeros(1, *input_shape)).shape[1:])
         self.features.train(was_training)
         self.code_head = nn.Sequential(nn.Flatten(), nn.Linear(width, components))
+        if spectral_norm:  # D's own layers carry theirs already
+            from gankit.nets.layers import apply_spectral_norm
+
+            apply_spectral_norm(self.code_head)
 
     def forward(self, x: torch.Tensor,
                 codes_train_features: bool = True) -> tuple[torch.Tensor, torch.Tensor]:

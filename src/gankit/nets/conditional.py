@@ -11,6 +11,7 @@ from torch import nn
 
 from gankit.nets.dcgan import DCGANDiscriminator, _plan, dcgan_init
 from gankit.nets.layers import norm_layer
+from gankit.nets.registry import exportable
 
 
 def one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -22,6 +23,7 @@ def label_maps(code: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return code[:, :, None, None].expand(-1, -1, *like.shape[-2:]).to(like.dtype)
 
 
+@exportable
 class LabelConcatGenerator(nn.Module):
     """G(z, y) = base([z, one_hot(y)]): any unconditional generator built for a latent of
     latent_dim + num_classes."""
@@ -37,6 +39,7 @@ class LabelConcatGenerator(nn.Module):
         return self.base(torch.cat([z, one_hot(labels, self.num_classes)], dim=1))
 
 
+@exportable
 class LabelConcatDiscriminator(nn.Module):
     """D(x, y) = base([x, y]): for images the one-hot label is K constant channels beside the
     image's; for flat inputs it is K more features."""
@@ -58,6 +61,7 @@ class LabelConcatDiscriminator(nn.Module):
         return self.base(self.joined(x, labels))
 
 
+@exportable
 class EveryLayerConcatGenerator(nn.Module):
     """The conditional DCGAN generator of the DCGAN authors' code: the one-hot label joins z
     and, as K constant maps, the input of every later transposed convolution."""
@@ -89,6 +93,7 @@ class EveryLayerConcatGenerator(nn.Module):
         return torch.tanh(self.out(h))
 
 
+@exportable
 class EveryLayerConcatDiscriminator(nn.Module):
     """The DCGAN discriminator with the label as K constant maps beside the input of every
     convolution (the image, each hidden layer and the head), as in the DCGAN authors' code."""
@@ -141,6 +146,7 @@ class ConditionalBatchNorm2d(nn.Module):
         return self.norm(x) * self.gain(labels)[:, :, None, None] + self.bias(labels)[:, :, None, None]
 
 
+@exportable
 class CBNGenerator(nn.Module):
     """The DCGAN generator with conditional batch norm after every hidden layer; with
     `label_in_latent` the one-hot label also joins z (as in BigGAN, where the class embedding
@@ -180,6 +186,7 @@ def _feature_width(body: nn.Module, image_shape: tuple[int, int, int]) -> int:
         return body(torch.zeros(2, *image_shape)).flatten(1).shape[1]
 
 
+@exportable
 class ProjectionDiscriminator(nn.Module):
     """D(x, y) = ψ(φ(x)) + ⟨embed(y), φ(x)⟩. φ: the DCGAN convolutions, then one convolution
     over the whole remaining map (as the DCGAN head) to 2·C features. The paper sums a deep
@@ -206,6 +213,7 @@ class ProjectionDiscriminator(nn.Module):
         return self.linear(phi).view(-1) + (self.embed(labels) * phi).sum(dim=1)
 
 
+@exportable
 class AuxClassifierDiscriminator(nn.Module):
     """ACGAN's D: shared DCGAN convolutions, then a real/fake logit and K class logits."""
 
@@ -225,6 +233,7 @@ class AuxClassifierDiscriminator(nn.Module):
         return self.adversarial(h).view(-1), self.classifier(h)
 
 
+@exportable
 class ClassifierDiscriminator(nn.Module):
     """The semi-supervised GAN's D: K class logits; the fake class is implicit, so
     D(real) = Z / (Z + 1) with Z = Σ exp(logits). Also the supervised baseline's network."""

@@ -15,6 +15,7 @@ from gankit.nets.layers import (
     latent_layers,
     norm_layer,
 )
+from gankit.nets.registry import exportable
 
 
 def _plan(image_size: int) -> tuple[int, int]:
@@ -37,6 +38,7 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+@exportable
 class DCGANGenerator(nn.Module):
     """z -> transposed convs (BN, ReLU) -> tanh image; widths halve towards the output.
     `norm` = "virtual_batch" normalises with a fixed reference batch (Salimans et al.)."""
@@ -70,6 +72,7 @@ class DCGANGenerator(nn.Module):
         return self.net(z.view(z.shape[0], -1, 1, 1))
 
 
+@exportable
 class DCGANDiscriminator(nn.Module):
     """Image -> strided convs (LeakyReLU 0.2, BN after the first) -> one logit per image.
     With `minibatch_kernels` > 0 the head is minibatch discrimination + a linear layer."""

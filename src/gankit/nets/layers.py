@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gankit.nets.registry import spec_type
+
 _SQRT_HALF = 0.7071067811865476  # 1/√2: Φ(z) = (1 + erf(z/√2)) / 2
 
 
@@ -118,6 +120,7 @@ class CategoricalLatent(nn.Module):
         return out.view(z.shape[0], -1, *z.shape[2:])
 
 
+@spec_type
 @dataclass(frozen=True)
 class LatentPrior:
     """What G makes of its Gaussian z: `kind` normal|uniform|categorical (with `components`
@@ -165,6 +168,7 @@ def apply_spectral_norm(net: nn.Module) -> nn.Module:
     for module in list(net.modules()):
         if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d, nn.Embedding)):
             spectral_norm(module)
+    net.gankit_spectral_norm = True  # recorded in the net's export spec
     return net
 
 

@@ -16,8 +16,10 @@ from gankit.nets.layers import (
     latent_layers,
     norm_layer,
 )
+from gankit.nets.registry import exportable
 
 
+@exportable
 class MLPGenerator(nn.Module):
     """z -> Linear/ReLU layers -> output of `output_shape` (tanh for images, linear for points)."""
 
@@ -42,6 +44,7 @@ class MLPGenerator(nn.Module):
         return out.view(z.shape[0], *self.output_shape)
 
 
+@exportable
 class MLPDiscriminator(nn.Module):
     """Flattened input -> Linear/LeakyReLU(0.2) layers, or maxout layers of `maxout_pieces`
     (optional dropout) -> one logit, through minibatch discrimination first when

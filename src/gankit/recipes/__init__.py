@@ -1,28 +1,18 @@
-"""GAN families: one file each, registered by name."""
+"""Model families: one file each, registered by name (`recipes.registry.RECIPES`)."""
 
 from __future__ import annotations
 
 from gankit.config import RunConfig
-from gankit.recipes.acgan import ACGANRecipe
-from gankit.recipes.base import Recipe, make_optimizer
-from gankit.recipes.cgan import ConditionalGANRecipe
-from gankit.recipes.gan import GANRecipe
-from gankit.recipes.infogan import InfoGANRecipe
-from gankit.recipes.ssgan import SemiSupervisedGANRecipe
-
-RECIPES: dict[str, type[Recipe]] = {
-    "gan": GANRecipe,
-    "cgan": ConditionalGANRecipe,
-    "acgan": ACGANRecipe,
-    "ssgan": SemiSupervisedGANRecipe,
-    "infogan": InfoGANRecipe,
-}
+from gankit.data.batch import DataSpec
+from gankit.recipes import acgan, cgan, gan, infogan, ssgan  # noqa: F401 (register the recipes)
+from gankit.recipes.base import Recipe, Role, StepContext, Visuals, make_optimizer
+from gankit.recipes.registry import RECIPES, recipe_class, register_recipe
 
 
-def build_recipe(cfg: RunConfig, data_shape: tuple[int, ...]) -> Recipe:
+def build_recipe(cfg: RunConfig, spec: DataSpec, ctx: StepContext | None = None) -> Recipe:
     """Instantiate the recipe named in the config (nets on the CPU)."""
-    return RECIPES[cfg.recipe](cfg, data_shape)
+    return recipe_class(cfg.recipe)(cfg, spec, ctx)
 
 
-__all__ = ["RECIPES", "Recipe", "GANRecipe", "ConditionalGANRecipe", "ACGANRecipe",
-           "SemiSupervisedGANRecipe", "InfoGANRecipe", "build_recipe", "make_optimizer"]
+__all__ = ["RECIPES", "Recipe", "Role", "StepContext", "Visuals", "build_recipe", "make_optimizer",
+           "recipe_class", "register_recipe"]

@@ -1,61 +1,114 @@
-"""What every recipe provides to the Trainer: nets, optimizers and one training step."""
+"""What a recipe declares to the Trainer, and the helpers every recipe shares.
+
+A recipe declares its nets by role (`roles`, built from `[nets.<role>]`), its optimizer
+groups (`groups`: a group may hold several nets, stepped from one backward), which nets
+keep an EMA (`ema`), the batch fields it reads (`batch_fields`), its typed options
+(`Options`, the `[<name>]` section), what it exports (`models`) and what its progress
+pictures show (`visuals`). The Trainer reads these instead of knowing any recipe by name.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-from gankit.config import ModelConfig, OptimConfig, RunConfig
-from gankit.nets import build_generator
-from gankit.runtime.distributed import World, unwrap
-from gankit.runtime.noise import LatentStream
-from gankit.runtime.precision import Precision
+from gankit.config import RunConfig
+from gankit.data.batch import Batch, DataSpec
+from gankit.data.source import Source
+from gankit.errors import GankitError
+from gankit.recipes.parts import NoOptions, Role, StepContext, Visuals, make_optimizer
+from gankit.runtime.distributed import unwrap
 
-
-def make_optimizer(params, cfg: OptimConfig, lr: float) -> torch.optim.Optimizer:
-    """Adam (betas from the config) in PyTorch's fused kernel, on CPU and CUDA alike (the
-    update rule of the default implementation, 7x faster per step on CPU for DCGAN's G),
-    or RMSProp, at learning rate `lr`."""
-    if cfg.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=cfg.rmsprop_alpha)
-    return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), fused=True)
+__all__ = ["NoOptions", "Recipe", "Role", "StepContext", "Visuals", "make_optimizer"]
 
 
 class Recipe(ABC):
-    """A GAN family: which nets, which objective, how their updates alternate.
+    """A model family: its nets, its objective, how their updates alternate.
 
-    Subclasses fill `nets` (saved by name; "generator" is required) and `optimizers`, and
-    implement `train_step`. A step consumes `batches_per_step` real batches and returns
-    detached scalar tensors; the Trainer decides when to read them. Updates go through
-    `update` (mixed precision) and `frozen` (the other net's weights need no gradient);
-    the Trainer may replace `nets` entries by compiled or DDP-wrapped views (`wrap_nets`).
+    Subclasses set the declarations below, build their nets in `build_nets` and implement
+    `train_step`, which consumes `batches_per_step` batches and returns detached scalar
+    tensors (the Trainer decides when to read them). Updates go through `update` (mixed
+    precision, several groups from one backward) and `frozen` (nets that need no weight
+    gradients); the Trainer may replace `nets` entries by compiled or DDP views.
     """
 
+    name: ClassVar[str]
+    Options: ClassVar[type] = NoOptions
+    roles: ClassVar[dict[str, Role]] = {}
+    groups: ClassVar[dict[str, tuple[str, ...]]] = {}
+    ema: ClassVar[tuple[str, ...]] = ()
+    batch_fields: ClassVar[tuple[str, ...]] = ("image",)
+    data_kinds: ClassVar[tuple[str, ...]] = ("images",)
+    default_lr: ClassVar[float] = 2e-4
+
     batches_per_step: int = 1
-    batch_fields: tuple[str, ...] = ("image",)  # the fields of the batches train_step reads
 
-    def __init__(self, cfg: RunConfig, data_shape: tuple[int, ...]) -> None:
-        self.cfg, self.data_shape = cfg, tuple(data_shape)
-        self.nets: dict[str, nn.Module] = {}
-        self.optimizers: dict[str, torch.optim.Optimizer] = {}
-        self.precision = Precision()
-        self.world = World()
-        self.noise: LatentStream | None = None  # set by the Trainer; else torch's global RNG
+    def __init__(self, cfg: RunConfig, spec: DataSpec, ctx: StepContext | None = None) -> None:
+        self.cfg, self.opts, self.spec = cfg, cfg.options, spec
+        self.ctx = ctx or StepContext(seed=cfg.train.seed)
         self.step = 0  # training steps finished before the current one (kept by the Trainer)
+        self.nets: dict[str, nn.Module] = self.build_nets()
+        self.optimizers = {group: make_optimizer([p for n in names for p in self.nets[n].parameters()],
+                                                 cfg.optim, cfg.optim.lr[group])
+                           for group, names in self.groups.items()}
 
-    @staticmethod
-    def make_generator(model: ModelConfig, data_shape: tuple[int, ...]) -> nn.Module:
-        """The generator alone, for sampling from a saved run."""
-        return build_generator(model, data_shape)
+    # -- declarations checked before anything is built ---------------------------------------
+    @classmethod
+    def check(cls, cfg: RunConfig, spec: DataSpec) -> None:
+        """Refuse data or options this recipe cannot train on, one line each (extend with
+        super().check(cfg, spec))."""
+        if spec.kind not in cls.data_kinds:
+            raise GankitError(f"recipe {cls.name} trains on {' or '.join(cls.data_kinds)} data, "
+                              f"but {cfg.data.dataset} gives {spec.kind}")
+        needs_labels = any(f in ("label", "labelled_label") for f in cls.batch_fields)
+        if needs_labels and spec.num_classes is None:
+            raise GankitError(f"recipe {cls.name} needs class labels, which {cfg.data.dataset} data "
+                              "does not have (use fashion-mnist, mnist or cifar10)")
 
-    @property
-    def generator(self) -> nn.Module:
-        return self.nets["generator"]
+    @classmethod
+    def double_backward(cls, cfg: RunConfig) -> bool:
+        """Whether training takes gradients of gradients (which torch.compile cannot)."""
+        return False
 
+    # -- what subclasses provide ---------------------------------------------------------------
+    @abstractmethod
+    def build_nets(self) -> dict[str, nn.Module]:
+        """Every net of the recipe, by name (the roles, and any extra ones)."""
+
+    @abstractmethod
+    def train_step(self, batches: Sequence[Batch]) -> dict[str, torch.Tensor]:
+        """One update of every net from `batches_per_step` batches."""
+
+    def fixed_inputs(self, n: int, seed: int, data: Source) -> Batch:
+        """The fixed inputs of the progress pictures: from `seed`, or from `data` (the
+        held-out examples, or the training ones when there is no held-out split)."""
+        return {}
+
+    def visuals(self, fixed: Batch, nets: dict[str, nn.Module]) -> Visuals | None:
+        """The progress picture of `fixed` made with `nets` (EMA copies where kept)."""
+        return None
+
+    def models(self) -> dict[str, dict[str, Any]]:
+        """What an export of this run holds: model name -> {"kind": sampler | translator |
+        classifier | critic, "net": the net's name, and what loading it needs}."""
+        return {}
+
+    def refresh_ema(self, name: str, net: nn.Module) -> None:  # noqa: B027 (optional hook)
+        """Make an EMA copy ready to use (e.g. recompute its batch-norm statistics)."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Training state beyond nets and optimizers (saved in checkpoints)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
+        """Restore what `state_dict` returned."""
+
+    # -- helpers -------------------------------------------------------------------------------
     def modules(self) -> dict[str, nn.Module]:
         """The plain nets (what checkpoints hold), whatever wraps them for training."""
         return {name: unwrap(net) for name, net in self.nets.items()}
@@ -72,17 +125,10 @@ class Recipe(ABC):
         keep their parameters, which the views share."""
         self.nets = {name: wrap(name, net) for name, net in self.nets.items()}
 
-    def sample_latent(self, n: int, device: torch.device | str = "cpu",
-                      generator: torch.Generator | None = None) -> torch.Tensor:
-        """Latent codes z ~ N(0, I) for `n` samples (of this rank, under torchrun)."""
-        if generator is None and self.noise is not None:
-            return self.noise.draw(n)
-        z = torch.randn(n, self.cfg.model.latent_dim, generator=generator)
-        return z.to(device)
-
-    def update(self, name: str, loss: torch.Tensor) -> None:
-        """Backward `loss` and step the optimizer of net `name`."""
-        self.precision.step(loss, self.optimizers[name])
+    def update(self, groups: str | Sequence[str], loss: torch.Tensor) -> None:
+        """Backward `loss` once and step the optimizer of each group in `groups`."""
+        names = (groups,) if isinstance(groups, str) else tuple(groups)
+        self.ctx.precision.step(loss, [self.optimizers[g] for g in names])
 
     @contextlib.contextmanager
     def frozen(self, *names: str) -> Iterator[None]:
@@ -97,17 +143,3 @@ class Recipe(ABC):
         finally:
             for p in params:
                 p.requires_grad_(True)
-
-    def attach_source(self, source) -> None:  # noqa: B027 (optional hook)
-        """Called once with the training data source (e.g. to read its length)."""
-
-    def extra_state(self) -> dict:
-        """Training state beyond nets and optimizers (saved in checkpoints)."""
-        return {}
-
-    def load_extra_state(self, state: dict) -> None:  # noqa: B027 (optional hook)
-        """Restore what `extra_state` returned."""
-
-    @abstractmethod
-    def train_step(self, batches: list) -> dict[str, torch.Tensor]:
-        """One update of every net from `batches_per_step` real batches."""

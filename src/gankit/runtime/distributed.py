@@ -187,3 +187,8 @@ def broadcast_buffers(net: nn.Module) -> None:
 def barrier() -> None:
     if current_world().distributed:
         dist.barrier()
+
+
+def join_eval_world() -> World:
+    """Under torchrun, join a gloo group so each rank embeds its share of the samples."""
+    return init_world("gloo", "cpu") if launched_by_torchrun() else World()

@@ -37,16 +37,22 @@ class Precision:
             return 1.0
         return self.scaler.scale(torch.ones((), device=self.device))
 
-    def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
-        """zero_grad, backward (outside autocast, scaled for fp16), optimizer step."""
-        optimizer.zero_grad(set_to_none=True)
+    def step(self, loss: torch.Tensor,
+             optimizers: torch.optim.Optimizer | list[torch.optim.Optimizer]) -> None:
+        """zero_grad, one backward (outside autocast, scaled for fp16), a step of each optimizer."""
+        if isinstance(optimizers, torch.optim.Optimizer):
+            optimizers = [optimizers]
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, enabled=False):
             if self.scaler is None:
                 loss.backward()
-                optimizer.step()
+                for optimizer in optimizers:
+                    optimizer.step()
                 return
             self.scaler.scale(loss).backward()
-        self.scaler.step(optimizer)  # skipped when the gradients hold inf/NaN
+        for optimizer in optimizers:
+            self.scaler.step(optimizer)  # skipped when the gradients hold inf/NaN
         self.scaler.update()
 
     def state_dict(self) -> dict:

@@ -83,18 +83,15 @@ def compiler_missing(device: torch.device) -> str | None:
     return f"inductor on CPU needs a C++ compiler ({compiler} is not on PATH)"
 
 
-def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
-    """The device, precision, layout and compile settings for `cfg` on this machine."""
+def resolve_runtime(cfg: RunConfig, world: World, double_backward: bool = False) -> Runtime:
+    """The device, precision, layout and compile settings for `cfg` on this machine
+    (`double_backward`: the recipe takes gradients of gradients, which compile cannot)."""
     t = cfg.train
     device = resolve_device(t.device, world)
     cuda, chosen = device.type == "cuda", []
     if world.distributed and t.batch_size % world.size:
         raise GankitError(f"train.batch_size {t.batch_size} is the batch over all ranks and must "
                           f"divide evenly across the {world.size} processes torchrun started")
-    per_rank = t.batch_size // world.size
-    if per_rank % cfg.model.pack:
-        raise GankitError(f"model.pack = {cfg.model.pack} does not divide the batch per process "
-                          f"({per_rank} = {t.batch_size} / {world.size} ranks)")
     compile_nets = t.compile == "true"
     precision = t.precision
     if precision == "auto":
@@ -116,7 +113,7 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
     if precision == "bf16" and not cuda and not cpu_has_bf16():
         notes.append("this CPU has no bf16 units; bf16 autocast ran DCGAN 25x slower than "
                      "fp32 on such a CPU (README)")
-    conv = cfg.model.arch == "dcgan"
+    conv = any(getattr(o, "convolutional", True) for o in cfg.nets.values())
     # measured on an H100 with PyTorch 2.11: compiled conv backward in channels-last fails
     # (convolution_backward stride mismatch), in the plain loop of the benchmark too (README)
     compiled_cuda = compile_nets and cuda
@@ -133,7 +130,7 @@ def resolve_runtime(cfg: RunConfig, world: World) -> Runtime:
         missing = compiler_missing(device)
         if missing:
             raise GankitError(f"train.compile: {missing}; install it or set train.compile = false")
-        if cfg.objective.gradient_penalty > 0 or cfg.objective.r1 > 0:
+        if double_backward:
             raise GankitError("train.compile: torch.compile cannot take the double backward of "
                               "gradient penalties (gradient_penalty, r1); set train.compile = false")
     pick_backend(t.backend, device.type)  # refuses nccl without CUDA, also for one process

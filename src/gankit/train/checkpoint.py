@@ -10,19 +10,18 @@ directory, fsynced, renamed to its step directory, and only then is `latest` rep
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
-from gankit.errors import GankitError
+from gankit.runs import STATE_FILE, latest_checkpoint, load_state, step_dirs
+from gankit.weights import load_weights
 
-STATE_FILE = "state.pt"
+__all__ = ["STATE_FILE", "latest_checkpoint", "load_state", "load_weights", "save_checkpoint"]
 
 
 def _fsync(path: Path) -> None:
@@ -33,13 +32,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _step_dirs(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob("step-*") if p.is_dir() and not p.is_symlink())
-
-
 def save_checkpoint(run_dir: Path, step: int, nets: dict[str, nn.Module],
-                    state: dict[str, Any], keep: int = 2) -> Path:
-    """Write nets and state for `step`, repoint `latest`, keep the newest `keep` checkpoints."""
+                    state: dict[str, Any], keep: int = 2, files: dict[str, str] | None = None) -> Path:
+    """Write nets, state and text `files` (name -> content) for `step`, repoint `latest`,
+    keep the newest `keep` checkpoints."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
     for leftover in root.glob(".tmp-*"):  # from a write that was cut short
@@ -54,50 +50,16 @@ def save_checkpoint(run_dir: Path, step: int, nets: dict[str, nn.Module],
             _fsync(tmp / f"{name}.safetensors")
         torch.save({"step": step, **state}, tmp / STATE_FILE)
         _fsync(tmp / STATE_FILE)
+        for name, text in (files or {}).items():
+            (tmp / name).write_text(text)
+            _fsync(tmp / name)
         os.rename(tmp, final)
     link_tmp = root / f".latest-{os.getpid()}"
     link_tmp.unlink(missing_ok=True)
     os.symlink(final.name, link_tmp)
     os.replace(link_tmp, root / "latest")
     _fsync(root)
-    for old in _step_dirs(root)[:-keep] if keep > 0 else []:
+    for old in step_dirs(root)[:-keep] if keep > 0 else []:
         if old != final:
             shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The checkpoint `latest` points to, else the newest complete step directory."""
-    root = Path(run_dir) / "checkpoints"
-    latest = root / "latest"
-    if latest.is_dir() and (latest / STATE_FILE).is_file():
-        return latest.resolve()
-    complete = [d for d in _step_dirs(root) if (d / STATE_FILE).is_file()]
-    return complete[-1] if complete else None
-
-
-def load_weights(net: nn.Module, path: Path) -> None:
-    """Load a safetensors file into `net`, with one readable line if they do not match."""
-    try:
-        tensors = load_file(path)
-    except (SafetensorError, OSError) as err:
-        raise GankitError(f"{path}: unreadable weights ({err})") from None
-    own = net.state_dict()
-    missing = sorted(set(own) - set(tensors))
-    unexpected = sorted(set(tensors) - set(own))
-    wrong = [k for k in own if k in tensors and own[k].shape != tensors[k].shape]
-    if missing or unexpected or wrong:
-        detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
-                  if unexpected else f"{wrong[0]} is {tuple(tensors[wrong[0]].shape)}, "
-                  f"the config's net has {tuple(own[wrong[0]].shape)}")
-        raise GankitError(f"{path}: weights do not match the network of this config ({detail})")
-    net.load_state_dict(tensors)
-
-
-def load_state(checkpoint: Path) -> dict[str, Any]:
-    """The state file of a checkpoint (tensors and plain values only: weights_only=True)."""
-    try:
-        return torch.load(checkpoint / STATE_FILE, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
-        reason = str(err).splitlines()[0][:200]
-        raise GankitError(f"{checkpoint / STATE_FILE}: unreadable training state ({reason})") from None

@@ -1,4 +1,5 @@
-"""The one training loop every recipe runs in."""
+"""The one training loop every recipe runs in. It reads what a recipe declares (nets,
+optimizer groups, EMA nets, visuals, exports) and knows no recipe, data kind or metric."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -15,36 +15,23 @@ from gankit import __version__
 from gankit.config import RunConfig
 from gankit.data import build_source, build_stream
 from gankit.errors import GankitError, TrainingInterrupted
-from gankit.evaluate import evaluate_toy, record
-from gankit.images import save_grid, save_scatter, to_uint8
-from gankit.recipes import build_recipe
-from gankit.runs import write_config
-from gankit.runtime.distributed import (
-    DistributedNet,
-    all_mean,
-    any_rank,
-    broadcast_buffers,
-    gather_objects,
-    rank_seed,
-)
-from gankit.runtime.noise import LatentStream
+from gankit.logs import get_logger
+from gankit.recipes import StepContext, recipe_class
+from gankit.runtime.distributed import DistributedNet, all_mean, any_rank, gather_objects, rank_seed
 from gankit.runtime.precision import Precision
 from gankit.runtime.settings import join_world, resolve_runtime
-from gankit.sampling import generate, grid_labels, latents
 from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
 from gankit.train.ema import EMA
 from gankit.train.finite import FiniteWatch
+from gankit.train.hooks import RunHooks
 from gankit.train.metrics_log import MetricsLogger, plot_losses
 from gankit.train.rng import rng_state, seed_everything, set_rng_state
+from gankit.train.run_files import describe_nets, write_run_config
+from gankit.train.schedules import linear_decay
 from gankit.train.signals import StopRequests
+from gankit.train.visuals import save_visuals
 
-
-def linear_decay(step: int, total: int, start_fraction: float) -> float:
-    """LR factor: 1 until start_fraction x total steps, then linearly down to 0 at `total`."""
-    start = start_fraction * total
-    if step < start:
-        return 1.0
-    return max(0.0, (total - step) / max(total - start, 1.0))
+log = get_logger("train")
 
 
 @dataclasses.dataclass
@@ -59,13 +46,14 @@ class Trainer:
     """Runs a recipe for `cfg.train.steps` steps, writing everything into `run_dir`."""
 
     def __init__(self, cfg: RunConfig, run_dir: str | Path, resume: bool = False,
-                 progress: bool | None = None, log=print) -> None:
+                 progress: bool | None = None, hooks: RunHooks | None = None) -> None:
         self.cfg, self.run_dir = cfg, Path(run_dir)
+        self.hooks = hooks or RunHooks()
         t = cfg.train
         self.world = join_world(cfg)
-        self.runtime = resolve_runtime(cfg, self.world)
+        recipe_cls = recipe_class(cfg.recipe)
+        self.runtime = resolve_runtime(cfg, self.world, recipe_cls.double_backward(cfg))
         self.is_main = self.world.is_main  # only rank 0 writes files, logs and shows progress
-        self.log = log if self.is_main else _silent
         self.progress = self.is_main and (sys.stderr.isatty() if progress is None else progress)
         self.device = device = self.runtime.device
         cuda = device.type == "cuda"
@@ -73,16 +61,13 @@ class Trainer:
         self.source = build_source(cfg.data, t.seed)
         if cuda:  # in-memory datasets live on the GPU
             self.source.to(device)
-        self.recipe = build_recipe(cfg, self.source.spec.sample_shape)
-        self.recipe.world = self.world
-        self.recipe.precision = Precision(self.runtime.precision, device)
-        self.recipe.noise = LatentStream(t.seed, cfg.model.latent_dim, self.world, device)
+        ctx = StepContext(self.world, Precision(self.runtime.precision, device), device, t.seed)
+        self.recipe = recipe_cls(cfg, self.source.spec, ctx)
         self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
-        self.recipe.attach_source(self.source)
-        # the EMA copy is taken before any SyncBatchNorm conversion: it samples on rank 0 alone
-        self.ema = EMA(self.recipe.generator, t.ema_decay) if t.ema_decay > 0 else None
+        # EMA copies are taken before any SyncBatchNorm conversion: they sample on rank 0 alone
+        self.emas = ({name: EMA(self.recipe.nets[name], t.ema_decay) for name in self.recipe.ema}
+                     if t.ema_decay > 0 else {})
         self.recipe.wrap_nets(self._training_view)
-        self.generator = self.recipe.modules()["generator"]  # the plain G (EMA, sampling)
         seed_everything(rank_seed(t.seed, self.world.rank))  # each rank its own randomness
         # the LR at step k is a function of k and the config alone, so resuming with a new
         # total step count stays exact (no scheduler state to restore)
@@ -90,7 +75,7 @@ class Trainer:
                          for name, opt in self.recipe.optimizers.items()}
         self.stream = build_stream(cfg.data, self.source, self.recipe.batch_fields, t.batch_size,
                                    t.seed, self.world, pin_memory=cuda)
-        self.fixed_z = latents(t.grid_size, cfg.model.latent_dim, t.seed + 1)
+        self.fixed = self.recipe.fixed_inputs(t.grid_size, t.seed + 1, self.source)
         self.step = 0
         self.seconds_before = 0.0  # training time of earlier calls (resumed runs)
         self.started = time.perf_counter()
@@ -98,9 +83,9 @@ class Trainer:
             self._restore()
         elif self.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            header = f"gankit {__version__}, torch {torch.__version__}, numpy {np.__version__}"
-            write_config(self.run_dir, cfg, header)
-        self.log(self.runtime.line())
+            write_run_config(self.run_dir, cfg)
+        if self.is_main:
+            log.info(self.runtime.line())
 
     def _training_view(self, name: str, net: torch.nn.Module):
         """`net` as the training step calls it: compiled and/or under DDP."""
@@ -114,8 +99,15 @@ class Trainer:
     # -- state ---------------------------------------------------------------------------
     def _nets_to_save(self) -> dict[str, torch.nn.Module]:
         nets = self.recipe.modules()
-        if self.ema is not None:
-            nets["generator_ema"] = self.ema.shadow
+        nets.update({f"{name}_ema": ema.shadow for name, ema in self.emas.items()})
+        return nets
+
+    def sampling_nets(self) -> dict[str, torch.nn.Module]:
+        """The nets to sample with: EMA copies (refreshed by the recipe) where kept."""
+        nets = self.recipe.modules()
+        for name, ema in self.emas.items():
+            self.recipe.refresh_ema(name, ema.shadow)
+            nets[name] = ema.shadow
         return nets
 
     def _restore(self) -> None:
@@ -130,10 +122,10 @@ class Trainer:
         state = load_state(checkpoint)
         for name, opt in self.recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
-        self.recipe.load_extra_state(state.get("recipe", {}))
-        self.recipe.precision.load_state_dict(state.get("precision", {}))
-        if "latents" in state:
-            self.recipe.noise.load_state(state["latents"])
+        self.recipe.load_state_dict(state.get("recipe", {}))
+        self.recipe.ctx.precision.load_state_dict(state.get("grad_scaler", {}))
+        for name, ema in self.emas.items():
+            ema.load_state_dict(state.get("ema", {}).get(name, {}))
         self.step = int(state["step"])
         self.seconds_before = float(state.get("train_seconds", 0.0))
         per_rank = state.get("rng_ranks") or [state["rng"]]
@@ -141,57 +133,49 @@ class Trainer:
             set_rng_state(per_rank[self.world.rank])
         else:  # data order and latents still continue exactly; per-rank draws start afresh
             seed_everything(rank_seed(self.cfg.train.seed + self.step, self.world.rank))
-            self.log(f"resuming a {len(per_rank)}-process run on {self.world.size}: per-rank "
-                     "random streams (dropout, penalty mixing) restart from a derived seed")
-
-    def _sampling_generator(self) -> torch.nn.Module:
-        """The EMA generator (batch-norm statistics recalibrated) when there is one, else G."""
-        if self.ema is not None:
-            return self.ema.calibrate()
-        return self.generator
+            if self.is_main:
+                log.info(f"resuming a {len(per_rank)}-process run on {self.world.size}: per-rank "
+                         "random streams (dropout, penalty mixing) restart from a derived seed")
 
     def save(self) -> Path | None:
         """Write a checkpoint (rank 0; every rank must call it: RNG states are gathered)."""
         ranks_rng = gather_objects(rng_state())
         if not self.is_main:
             return None
-        if self.ema is not None:
-            self.ema.calibrate()
+        self.sampling_nets()  # EMA copies are saved ready to sample
         state = {
             "optimizers": {k: o.state_dict() for k, o in self.recipe.optimizers.items()},
             "rng": ranks_rng[0],
             "rng_ranks": ranks_rng,
-            "latents": self.recipe.noise.state(),
-            "precision": self.recipe.precision.state_dict(),
-            "recipe": self.recipe.extra_state(),
+            "grad_scaler": self.recipe.ctx.precision.state_dict(),
+            "recipe": self.recipe.state_dict(),
+            "ema": {name: ema.state_dict() for name, ema in self.emas.items()},
             "gankit_version": __version__,
             "world_size": self.world.size,
             "train_seconds": self.seconds_before + time.perf_counter() - self.started,
         }
-        return save_checkpoint(self.run_dir, self.step, self._nets_to_save(), state,
-                               self.cfg.train.keep_checkpoints)
+        nets = self._nets_to_save()
+        files = describe_nets(nets, self.recipe.models(), list(self.emas), self.step)
+        return save_checkpoint(self.run_dir, self.step, nets, state, self.cfg.train.keep_checkpoints,
+                               files)
 
-    def save_samples(self) -> Path:
-        gen = self._sampling_generator()
-        labels = grid_labels(gen, len(self.fixed_z))
-        out = generate(gen, self.fixed_z, labels=labels)
+    def save_visuals(self) -> Path | None:
+        visuals = self.recipe.visuals(self.fixed, self.sampling_nets())
+        if visuals is None:
+            return None
         path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
-        if self.source.spec.kind == "points":
-            ref = self.source.first(2000)["image"].cpu().numpy()  # the data lives on the GPU there
-            return save_scatter(out.numpy(), path, ref, f"step {self.step}")
-        nrow = gen.num_classes if labels is not None else None  # a column per class
-        return save_grid(to_uint8(out), path, nrow=nrow)
+        return save_visuals(visuals, path, title=f"step {self.step}")
 
     # -- loop ----------------------------------------------------------------------------
     def run(self) -> TrainResult:
         t = self.cfg.train
         total = t.steps
         if self.step >= total:
-            self.log(f"{self.run_dir}: already at step {self.step} of {total}; nothing to train")
             if self.is_main:
+                log.info(f"{self.run_dir}: already at step {self.step} of {total}; nothing to train")
                 plot_losses(self.run_dir)
             return TrainResult(self.run_dir, self.step, 0.0, 0.0)
-        per_step = t.batch_size * self.recipe.batches_per_step  # images over all ranks
+        per_step = t.batch_size * self.recipe.batches_per_step  # examples over all ranks
         batches = self.stream.iterate(self.step * self.recipe.batches_per_step)
         logger = MetricsLogger(self.run_dir, self.step, t.tensorboard) if self.is_main else None
         bar = tqdm(total=total, initial=self.step, unit="step", dynamic_ncols=True,
@@ -211,11 +195,11 @@ class Trainer:
                     self.recipe.step = self.step
                     if self.runtime.cuda_graphs:  # new step: graphs may overwrite the last one's outputs
                         torch.compiler.cudagraph_mark_step_begin()
-                    with self.recipe.precision.autocast():
+                    with self.recipe.ctx.precision.autocast():
                         scalars = self.recipe.train_step(real)
                     watch.observe(self.step + 1, scalars)
-                    if self.ema is not None:
-                        self.ema.update(self.generator)
+                    for name, ema in self.emas.items():
+                        ema.update(self.recipe.modules()[name])
                     self.step += 1
                     count += 1
                     for key, value in scalars.items():
@@ -237,14 +221,14 @@ class Trainer:
                         if logger is not None:
                             logger.log(self.step, row)
                         bar.set_postfix({k: f"{v:.3g}" for k, v in row.items()}, refresh=False)
-                        if not self.progress:
+                        if self.is_main and not self.progress:
                             shown = " ".join(f"{k}={v:.4g}" for k, v in row.items())
-                            self.log(f"step {self.step}/{total} {shown}")
+                            log.info(f"step {self.step}/{total} {shown}")
                         sums, count, window_start, window_step = {}, 0, now, self.step
                     if sample_now and self.is_main:
-                        self.save_samples()
+                        self.save_visuals()
                     if eval_now:
-                        self._evaluate_images(logger)
+                        self.hooks.on_eval(self, logger)
                     if save_now:
                         self.save()
                     reason = stop.requested
@@ -268,16 +252,9 @@ class Trainer:
                 plot_losses(self.run_dir)
         seconds = time.perf_counter() - start
         rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
-        if self.is_main and self.source.spec.kind == "points":
-            self._evaluate_toy()
-        if self.is_main and self.cfg.recipe == "ssgan":
-            self._evaluate_ssl()
+        if self.is_main:
+            self.hooks.on_end(self)
         return TrainResult(self.run_dir, self.step, seconds, rate)
-
-    def _evaluate_toy(self) -> None:
-        report, _ = evaluate_toy(self._sampling_generator(), self.cfg.data.dataset)
-        record(self.run_dir, self.step, {"metric": "toy_modes", **report.as_dict()})
-        self.log(report.line())
 
     def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         moved = {}
@@ -287,41 +264,6 @@ class Trainer:
                 value = value.contiguous(memory_format=torch.channels_last)
             moved[key] = value
         return moved
-
-    def _evaluate_images(self, logger: MetricsLogger) -> None:
-        """Image metrics of the current (EMA) generator, in eval.jsonl, metrics.jsonl and
-        TensorBoard. Every RNG is restored afterwards (building the extractor's network
-        draws from torch's), so a run trains the same with or without evaluations."""
-        from gankit.evaluate import ImageEvalOptions, evaluate_generator
-
-        t = self.cfg.train
-        gen = self._sampling_generator()
-        broadcast_buffers(gen)  # under torchrun every rank samples with rank 0's statistics
-        opts = ImageEvalOptions(metrics=t.eval_metrics, features=t.eval_features, n=t.eval_n,
-                                progress=self.progress)
-        saved = rng_state()
-        try:
-            result = evaluate_generator(gen, self.cfg.data, opts)  # features from every rank
-        finally:
-            set_rng_state(saved)
-        if not self.is_main:
-            return
-        record(self.run_dir, self.step, result)
-        numbers = {f"eval_{k}": float(v) for k, v in result.items()
-                   if k in ("fid", "kid_mean", "is_mean", "precision", "recall", "density",
-                            "coverage", "class_accuracy")}
-        logger.log(self.step, numbers)
-        if not self.progress:
-            self.log(f"step {self.step} " + " ".join(f"{k}={v:.4g}" for k, v in numbers.items()))
-
-    def _evaluate_ssl(self) -> None:
-        from gankit.evaluate import ssl_accuracies
-
-        result = ssl_accuracies(self.run_dir)
-        record(self.run_dir, self.step, {"metric": "ssl_accuracy", **result})
-        self.log(f"test accuracy with {result['labels_per_class']} labels per class: "
-                 f"semi-supervised GAN {result['accuracy']:.4f}, supervised only "
-                 f"{result['baseline_accuracy']:.4f} ({result['test_images']} test images)")
 
     def _set_learning_rates(self) -> None:
         factor = linear_decay(self.step, self.cfg.train.steps, self.cfg.train.lr_decay_start)
@@ -338,13 +280,3 @@ class Trainer:
         kept = (f"last good checkpoint: {checkpoint} (resume with --resume and a lower "
                 "learning rate)" if checkpoint else "no checkpoint had been written yet")
         raise GankitError(f"{key} became {value} at step {step}; training stopped; {kept}")
-
-
-def _silent(*_args, **_kwargs) -> None:
-    """The log of ranks other than 0."""
-
-
-def train(cfg: RunConfig, run_dir: str | Path, resume: bool = False,
-          progress: bool | None = None, log=print) -> TrainResult:
-    """Train `cfg` into `run_dir` (or continue it with `resume`)."""
-    return Trainer(cfg, run_dir, resume, progress, log).run()

@@ -1,11 +1,9 @@
-"""Evaluating generators: toy mode coverage, and image metrics (FID, KID, IS, PR, DC)
-against a reference split; every result is appended to RUN/eval.jsonl with its protocol."""
+"""Image metrics (FID, KID, IS, PR, DC) of a generator against a reference split, with the
+protocol stamped on every result."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,28 +11,12 @@ import torch
 from torch import nn
 
 from gankit.config import DataConfig
-from gankit.data.toy import TOY_MIXTURES
 from gankit.errors import GankitError
-from gankit.metrics import ToyModeReport, toy_mode_report
 from gankit.runtime.distributed import current_world, gather_rows, shard
 from gankit.sampling import generate, grid_labels, latents
 
-TOY_EVAL_SAMPLES = 2500  # the PacGAN protocol
 IMAGE_EVAL_SAMPLES = 10_000
 NATIVE_SIZE = {"fashion-mnist": 28, "mnist": 28, "cifar10": 32}
-
-
-def evaluate_toy(generator: nn.Module, mixture: str, n: int = TOY_EVAL_SAMPLES,
-                 seed: int = 0) -> tuple[ToyModeReport, torch.Tensor]:
-    """Mode-coverage report of `n` samples (seeded) and the samples themselves."""
-    points = generate(generator, latents(n, generator.latent_dim, seed))
-    return toy_mode_report(points, mixture), points
-
-
-def record(run_dir: Path, step: int, values: dict) -> None:
-    """Append one evaluation as a JSON line to RUN/eval.jsonl."""
-    with open(Path(run_dir) / "eval.jsonl", "a") as handle:
-        handle.write(json.dumps({"step": step, **values}) + "\n")
 
 
 @dataclasses.dataclass
@@ -133,70 +115,6 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
             "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}
 
 
-def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
-                 image_opts: ImageEvalOptions | None = None, ema: bool = True,
-                 rejection: float | None = None) -> dict[str, Any]:
-    """Evaluate a run's latest generator (EMA when present) and record the result. Toy runs
-    with `rejection` (a quantile) are measured on samples kept by D's rejection sampling."""
-    from gankit.runs import load_generator, load_run_config
-    from gankit.train.checkpoint import latest_checkpoint, load_state
-
-    cfg = load_run_config(run_dir)
-    if rejection is not None and cfg.data.dataset not in TOY_MIXTURES:
-        raise GankitError("--rejection is for 2-D toy runs")
-    generator = load_generator(run_dir, ema=ema)
-    step = int(load_state(latest_checkpoint(Path(run_dir)))["step"])
-    if cfg.recipe == "ssgan":
-        result = {"metric": "ssl_accuracy", **ssl_accuracies(run_dir)}
-    elif cfg.data.dataset in TOY_MIXTURES and rejection is not None:
-        report, _, kept = evaluate_toy_with_rejection(run_dir, generator, cfg.data.dataset,
-                                                      n or TOY_EVAL_SAMPLES, seed, rejection)
-        result = {"metric": "toy_modes", **report.as_dict(), "rejection_quantile": rejection,
-                  "acceptance": kept}
-    elif cfg.data.dataset in TOY_MIXTURES:
-        report, _ = evaluate_toy(generator, cfg.data.dataset, n or TOY_EVAL_SAMPLES, seed)
-        result = {"metric": "toy_modes", **report.as_dict()}
-    else:
-        opts = image_opts or ImageEvalOptions()
-        opts = dataclasses.replace(opts, n=n or opts.n, seed=seed)
-        result = evaluate_generator(generator, cfg.data, opts)
-    if not current_world().is_main:
-        return {}
-    record(Path(run_dir), step, result)
-    return {"step": step, **result}
-
-
-def evaluate_toy_with_rejection(run_dir: str | Path, generator: nn.Module, mixture: str,
-                                n: int = TOY_EVAL_SAMPLES, seed: int = 0, quantile: float = 0.5
-                                ) -> tuple[ToyModeReport, torch.Tensor, float]:
-    """Mode coverage of the samples the run's D keeps under rejection sampling: the report,
-    the points and the fraction of G's samples kept."""
-    from gankit.rejection import rejection_sample_run
-
-    points, kept = rejection_sample_run(run_dir, generator, n, seed, quantile)
-    return toy_mode_report(points, mixture), points, kept
-
-
-def describe(result: dict[str, Any]) -> str:
-    """The text `gankit eval` prints for a result of `evaluate_run` or `evaluate_real_vs_real`."""
-    from gankit.metrics.suite import table
-
-    if result["metric"] == "ssl_accuracy":
-        return (f"test accuracy ({result['test_images']} images, {result['labels_per_class']} "
-                f"labels per class): semi-supervised GAN {result['accuracy']:.4f}, supervised "
-                f"only {result['baseline_accuracy']:.4f}")
-    if result["metric"] == "toy_modes":
-        fields = {k: result[k] for k in ToyModeReport.__dataclass_fields__ if k in result}
-        line = ToyModeReport(**fields).line()
-        if "rejection_quantile" in result:
-            line += (f"; after D's rejection sampling at quantile {result['rejection_quantile']} "
-                     f"(kept {100 * result['acceptance']:.1f}% of G's samples)")
-        return line
-    protocol = result["protocol"]
-    return (f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
-            f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"
-            + table(result))
-
 
 def evaluate_real_vs_real(dataset: str, opts: ImageEvalOptions, image_size: int | None = None,
                           root: str = "") -> dict[str, Any]:
@@ -224,24 +142,20 @@ def evaluate_real_vs_real(dataset: str, opts: ImageEvalOptions, image_size: int 
             "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}
 
 
-@torch.no_grad()
-def classifier_accuracy(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor,
-                        batch_size: int = 500) -> float:
-    """Share of `images` (float NCHW in [-1, 1]) whose arg-max logit is their label."""
-    correct = sum(int((classifier(images[i : i + batch_size]).argmax(1) == labels[i : i + batch_size]).sum())
-                  for i in range(0, len(images), batch_size))
-    return correct / len(images)
 
 
-def ssl_accuracies(run_dir: str | Path) -> dict[str, Any]:
-    """Test accuracy of a semi-supervised run's classifier and of its supervised baseline."""
-    from gankit.data import build_source
-    from gankit.runs import load_classifier, load_run_config
+def save_reference_statistics(out, opts: ImageEvalOptions, run=None, dataset: str | None = None,
+                              image_size: int | None = None, root: str = ""):
+    """Write mu/sigma (pytorch-fid format) of the reference features of a run's data, or of
+    `dataset`'s reference split; returns the path written."""
+    from gankit.metrics.reference import export_statistics, reference_features
+    from gankit.runs import load_run_config
 
-    cfg = load_run_config(run_dir)
-    test = build_source(dataclasses.replace(cfg.data, split="test"))
-    results = {name: classifier_accuracy(load_classifier(run_dir, baseline=name == "baseline"),
-                                         test.fields["image"], test.fields["label"])
-               for name in ("ssl", "baseline")}
-    return {"accuracy": results["ssl"], "baseline_accuracy": results["baseline"],
-            "test_images": len(test), "labels_per_class": cfg.data.labels_per_class}
+    if dataset:
+        data = DataConfig(dataset=dataset, root=root, image_size=image_size or NATIVE_SIZE[dataset])
+    else:
+        data = load_run_config(run).data
+    images, _ = reference_images(data, opts.n, opts.reference_split)
+    feats = reference_features(images, make_extractor(opts, data.dataset), opts.batch_size,
+                               opts.progress, opts.use_cache)
+    return export_statistics(feats.features, out)

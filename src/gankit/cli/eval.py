@@ -1,0 +1,97 @@
+"""gankit eval: measure a trained run, or real images against real images."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "eval", help="measure a trained run (FID, KID, IS, PR, DC, or toy mode coverage)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Sample a run's generator (its EMA copy when present) and measure it "
+        "against real images of the dataset's test split: FID, KID, Inception/classifier "
+        "score (is), precision/recall (pr), density/coverage (dc). Features come from the "
+        "2015 Inception (pool3) or, for Fashion-MNIST, from gankit's Fashion-MNIST "
+        "classifier. Reference features are cached in the user cache. 2-D toy runs get the "
+        "PacGAN mode-coverage report instead. Results are printed and appended to "
+        "RUN/eval.jsonl, stamped with the extractor, weights hash, sample counts and resize.",
+        epilog="examples:\n  gankit eval runs/demo --features fmnist --n 10000\n"
+        "  gankit eval runs/demo --features inception --metrics fid,kid --n 5000\n"
+        "  gankit eval --real-vs-real fashion-mnist --features fmnist\n"
+        "  gankit eval runs/ring --n 2500")
+    p.add_argument("run", metavar="RUN", nargs="?", help="the run directory")
+    p.add_argument("--real-vs-real", metavar="DATASET",
+                          help="instead of a run: train-split images against the test split "
+                          "(the floor a perfect generator reaches)")
+    p.add_argument("--metrics", metavar="LIST",
+                          help="comma-separated: fid,kid,is,pr,dc (default: all the features allow)")
+    p.add_argument("--features", choices=["auto", "inception", "fmnist"], default="auto",
+                          help="feature extractor (auto: fmnist for Fashion-MNIST, else inception)")
+    p.add_argument("--n", "--num-samples", dest="n", type=int,
+                          help="samples (default 10000 for images, 2500 for toys); under torchrun "
+                          "write --num-samples, since torchrun reads --n as its own option")
+    p.add_argument("--seed", type=int, default=0, help="latent and subset seed (default 0)")
+    p.add_argument("--batch-size", type=int, default=50, help="images per forward pass")
+    p.add_argument("--inception-weights", metavar="PATH",
+                          help="Inception weights file (.pt TorchScript or pytorch-fid .pth)")
+    p.add_argument("--resize", choices=["tf1-bilinear", "pil-bicubic"], default="tf1-bilinear",
+                          help="how images reach 299x299 for Inception (default: as the TF FID code)")
+    p.add_argument("--ref-stats", metavar="FILE.npz",
+                          help="reference mu/sigma (pytorch-fid format) to use for FID")
+    p.add_argument("--save-ref-stats", metavar="FILE.npz",
+                          help="also write the reference features' mu/sigma (pytorch-fid format)")
+    p.add_argument("--image-size", type=int,
+                          help="with --real-vs-real: resize real images to this size first")
+    p.add_argument("--data-dir", metavar="DIR", help="with --real-vs-real: read the dataset from DIR")
+    p.add_argument("--no-cache", action="store_true", help="recompute reference features")
+    p.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    p.add_argument("--rejection", type=float, metavar="Q",
+                          help="2-D toy runs: measure samples kept by discriminator rejection "
+                          "sampling (Azadi et al. 2019), gamma at quantile Q of F over a "
+                          "burn-in draw (e.g. 0.5; higher keeps fewer)")
+
+
+def run(args: argparse.Namespace) -> None:
+    from gankit.errors import GankitError
+    from gankit.evaluate import (
+        ImageEvalOptions,
+        describe,
+        evaluate_real_vs_real,
+        evaluate_run,
+        save_reference_statistics,
+    )
+    from gankit.runtime.distributed import join_eval_world
+
+    if (args.run is None) == (args.real_vs_real is None):
+        raise GankitError("give either a RUN directory or --real-vs-real DATASET")
+    if args.n is not None and args.n < 2:
+        raise GankitError(f"--n must be at least 2, got {args.n}")
+    if args.batch_size < 1:
+        raise GankitError(f"--batch-size must be positive, got {args.batch_size}")
+    world = join_eval_world()
+    opts = ImageEvalOptions(
+        metrics=args.metrics.split(",") if args.metrics else None, features=args.features,
+        seed=args.seed, batch_size=args.batch_size, inception_weights=args.inception_weights,
+        resize=args.resize, ref_stats=args.ref_stats, use_cache=not args.no_cache,
+        progress=sys.stderr.isatty() and world.is_main)
+    if args.n is not None:
+        opts.n = args.n
+    if args.real_vs_real:
+        if not world.is_main:
+            return  # real images only: nothing to share out
+        result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
+    else:
+        result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema,
+                              rejection=args.rejection)
+    if not world.is_main:
+        return  # rank 0 gathered every rank's features and reports
+    for warning in result.get("warnings", []):
+        print(f"gankit: warning: {warning}", file=sys.stderr)
+    print(describe(result))
+    if args.save_ref_stats:
+        path = save_reference_statistics(args.save_ref_stats, opts, run=args.run,
+                                         dataset=args.real_vs_real, image_size=args.image_size,
+                                         root=args.data_dir or "")
+        print(f"reference statistics written to {path}")

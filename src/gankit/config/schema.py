@@ -1,0 +1,95 @@
+"""The sections every run has: data, optim, train; and the RunConfig that holds them with the
+recipe's own section and one section per net role (`[nets.G]`, `[nets.D]`, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from gankit.config.fields import (
+    MAX_SEED,
+    Fraction,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Range,
+    opt,
+)
+
+DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25")
+
+
+@dataclass
+class DataConfig:
+    """Where the real examples come from and how they are shaped."""
+
+    dataset: Literal[DATASETS] = opt("fashion-mnist", "the dataset (folder: images under data.root)")
+    root: str = opt("", "a directory to read from; \"\" follows the dataset's lookup order")
+    split: Literal["train", "test"] = opt("train", "the split trained on")
+    image_size: PositiveInt = opt(32, "images are resized to this many pixels a side")
+    channels: Literal[0, 1, 3] = opt(0, "0 keeps the dataset's own; 1 or 3 converts")
+    num_workers: NonNegativeInt = opt(0, "loader processes for folder datasets")
+    toy_samples: PositiveInt = opt(100_000, "size of a 2-D toy training set")
+    labels_per_class: NonNegativeInt = opt(
+        0, "semi-supervised recipes: labelled training examples per class")
+
+
+@dataclass
+class OptimConfig:
+    """The optimizer of every group the recipe declares (G, D, ...)."""
+
+    name: Literal["adam", "rmsprop"] = opt("adam", "adam (fused kernel) or rmsprop")
+    lr: dict[str, PositiveFloat] = opt({}, "learning rate per optimizer group, e.g. {G = 2e-4, D = 2e-4}")
+    beta1: Annotated[float, Range(0, 1, hi_open=True)] = opt(0.5, "Adam beta1")
+    beta2: Annotated[float, Range(0, 1, hi_open=True)] = opt(0.999, "Adam beta2")
+    rmsprop_alpha: Annotated[float, Range(0, 1, hi_open=True)] = opt(0.99, "RMSProp smoothing")
+
+
+EVAL_METRICS = ("fid", "kid", "is", "pr", "dc")
+
+
+@dataclass
+class TrainConfig:
+    """The loop: length, batch, schedule of logs, samples and checkpoints, runtime."""
+
+    steps: PositiveInt = opt(3000, "total training steps")
+    batch_size: PositiveInt = opt(64, "examples per step over all processes")
+    seed: Annotated[int, Range(0, MAX_SEED)] = opt(0, "seed of init, data order and noise")
+    device: Literal["auto", "cpu", "cuda"] = opt("auto", "where to train")
+    ema_decay: Annotated[float, Range(0, 1, hi_open=True)] = opt(
+        0.0, "EMA of the recipe's EMA nets (0: off), ramped up over the first steps")
+    lr_decay_start: Annotated[float, Fraction] = opt(
+        1.0, "fraction of steps after which every LR decays linearly to 0")
+    log_every: PositiveInt = opt(50, "steps between logged scalars")
+    sample_every: PositiveInt = opt(500, "steps between progress pictures")
+    checkpoint_every: PositiveInt = opt(1000, "steps between checkpoints")
+    keep_checkpoints: PositiveInt = opt(2, "newest checkpoints kept")
+    grid_size: PositiveInt = opt(64, "examples in each progress picture")
+    tensorboard: bool = opt(True, "write TensorBoard events")
+    eval_every: NonNegativeInt = opt(0, "steps between image metrics during training (0: off)")
+    eval_n: Annotated[int, Range(2)] = opt(2000, "samples per in-training evaluation")
+    eval_metrics: list[Literal[EVAL_METRICS]] = opt(["fid"], "in-training metrics: fid, kid, is, pr, dc")
+    eval_features: Literal["auto", "inception", "fmnist"] = opt(
+        "auto", "auto (fmnist for Fashion-MNIST, else inception) | inception | fmnist")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = opt(
+        "auto", "autocast precision (fp16 with a grad scaler, CUDA only)")
+    channels_last: Literal["auto", "true", "false"] = opt("auto", "NHWC memory layout for conv nets")
+    compile: Literal["auto", "true", "false"] = opt("auto", "torch.compile the nets")
+    compile_mode: Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"] = opt(
+        "default", "torch.compile mode (reduce-overhead: CUDA graphs)")
+    backend: Literal["auto", "gloo", "nccl"] = opt("auto", "torchrun: nccl on CUDA, gloo on CPU")
+    sync_batchnorm: bool = opt(False, "torchrun on CUDA: batch statistics over every rank")
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; saved as RUN/config.toml. `options` is the recipe's own
+    section (written as `[<recipe>]`), `nets` one options section per net role."""
+
+    description: str = ""
+    recipe: str = "gan"
+    data: DataConfig = field(default_factory=DataConfig)
+    nets: dict[str, Any] = field(default_factory=dict)
+    options: Any = None
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)

@@ -1,0 +1,39 @@
+"""Evaluation records: one JSON line per evaluation in RUN/eval.jsonl, and their text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gankit.metrics import ToyModeReport
+
+
+def record(run_dir: Path, step: int, values: dict) -> None:
+    """Append one evaluation as a JSON line to RUN/eval.jsonl."""
+    with open(Path(run_dir) / "eval.jsonl", "a") as handle:
+        handle.write(json.dumps({"step": step, **values}) + "\n")
+
+
+
+def describe(result: dict[str, Any]) -> str:
+    """The text `gankit eval` prints for a result of `evaluate_run` or `evaluate_real_vs_real`."""
+    from gankit.metrics.suite import table
+
+    if result["metric"] == "ssl_accuracy":
+        return (f"test accuracy ({result['test_images']} images, {result['labels_per_class']} "
+                f"labels per class): semi-supervised GAN {result['accuracy']:.4f}, supervised "
+                f"only {result['baseline_accuracy']:.4f}")
+    if result["metric"] == "toy_modes":
+        fields = {k: result[k] for k in ToyModeReport.__dataclass_fields__ if k in result}
+        line = ToyModeReport(**fields).line()
+        if "rejection_quantile" in result:
+            line += (f"; after D's rejection sampling at quantile {result['rejection_quantile']} "
+                     f"(kept {100 * result['acceptance']:.1f}% of G's samples)")
+        return line
+    protocol = result["protocol"]
+    return (f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
+            f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"
+            + table(result))
+
+

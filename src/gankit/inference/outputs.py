@@ -1,0 +1,46 @@
+"""Writing what a sampler draws: an .npz of uint8 images (or float32 points) with labels for
+conditional samplers, and a picture of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.images import save_grid, save_scatter, to_uint8
+from gankit.inference.sampler import Sampler
+
+
+def write_samples(samples: torch.Tensor, out: str | Path, labels: torch.Tensor | None = None,
+                  grid: str | Path | None = None, rows_per_class: int | None = None) -> None:
+    """Save `samples` (float NCHW in [-1, 1], or (N, 2) points) to `out` (.npz: 'images' uint8
+    NHWC or 'points' float32, plus 'labels'), and a picture to `grid` (conditional samples
+    with `rows_per_class`: a row per class)."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    if samples.ndim == 2:
+        points = samples.numpy().astype(np.float32)
+        np.savez_compressed(out, points=points)
+        if grid:
+            save_scatter(points, grid, title=f"{len(points)} samples")
+        return
+    images = to_uint8(samples)
+    arrays = {"images": images}
+    if labels is not None:
+        arrays["labels"] = labels.numpy().astype(np.int64)
+    np.savez_compressed(out, **arrays)
+    if grid:
+        nrow = None
+        if labels is not None and rows_per_class:  # one row per class
+            nrow = rows_per_class
+            classes = int(labels.max()) + 1
+            rows = [np.flatnonzero(arrays["labels"] == c)[:nrow] for c in range(classes)]
+            images = np.concatenate([images[r] for r in rows if len(r)])
+        save_grid(images, grid, nrow=nrow, scale=2 if images.shape[1] <= 32 else 1)
+
+
+def write_interpolation(sampler: Sampler, out: str | Path, rows: int, steps: int, seed: int = 0,
+                        mode: str = "linear") -> None:
+    """`rows` latent walks of `steps` images, one walk per row of the picture `out`."""
+    images = to_uint8(sampler.interpolate(rows, steps, seed, mode))
+    save_grid(images, out, nrow=steps, scale=2 if images.shape[1] <= 32 else 1)
