@@ -265,3 +265,16 @@ def test_real_fashion_mnist():
     images = source.fields["image"]
     assert images.shape == (60000, 1, 32, 32) and source.spec.num_classes == 10
     assert -1.0 <= images.min() < -0.99 and 0.99 < images.max() <= 1.0
+
+
+def test_image_folders_skip_gankit_runs_written_inside_them(tmp_path):
+    from gankit.data.folder import list_images
+
+    for i in range(3):
+        Image.new("L", (8, 8), i).save(tmp_path / f"{i}.png")
+    run = tmp_path / "runs" / "mine"
+    (run / "samples").mkdir(parents=True)
+    (run / "checkpoints").mkdir()
+    (run / "config.toml").write_text("")
+    Image.new("L", (8, 8)).save(run / "samples" / "step-00000001.png")
+    assert [p.name for p in list_images(tmp_path)] == ["0.png", "1.png", "2.png"]

@@ -133,16 +133,21 @@ def test_load_generator_prefers_ema_and_samples(idx_dir, tmp_path):
     assert any(not torch.equal(v, ema[k]) for k, v in raw.items() if v.is_floating_point())
 
 
-def test_ema_follows_the_decay(tiny_cfg):
-    from gankit.train.ema import EMA
+def test_ema_follows_the_ramped_decay():
+    from gankit.train.ema import EMA, ramped_decay
 
+    assert [round(ramped_decay(0.999, t), 4) for t in (0, 10, 90, 990, 10_000)] == [
+        0.1, 0.55, 0.91, 0.991, 0.999]
     net = torch.nn.Linear(2, 2)
     ema = EMA(net, decay=0.75)
-    start = ema.shadow.weight.clone()
-    with torch.no_grad():
-        net.weight.add_(4.0)
-    ema.update(net)
-    assert torch.allclose(ema.shadow.weight, 0.75 * start + 0.25 * net.weight)
+    for t in range(30):
+        start = ema.shadow.weight.clone()
+        with torch.no_grad():
+            net.weight.add_(4.0)
+        ema.update(net)
+        d = min(0.75, (1 + t) / (10 + t))
+        assert torch.allclose(ema.shadow.weight, d * start + (1 - d) * net.weight)
+    assert ema.state_dict() == {"updates": 30}
 
 
 def test_toy_run_saves_scatter_plots(tmp_path):
@@ -210,3 +215,28 @@ def test_batch_norm_recalibration_averages_the_generators_own_statistics():
     torch.testing.assert_close(gen.norm.running_mean, torch.stack([a.mean(0) for a in acts]).mean(0))
     torch.testing.assert_close(gen.norm.running_var, torch.stack([a.var(0) for a in acts]).mean(0))
     assert not gen.training and gen.norm.momentum == 0.1
+
+
+def test_a_folder_run_with_dropout_resumes_bit_exactly(tmp_path):
+    """Folder datasets stream through a DataLoader, whose iterator once drew a seed from the
+    global RNG when it started: a resumed run's dropout masks then differed."""
+    from PIL import Image
+
+    from gankit.config import config_from_dict
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for i in range(24):
+        Image.new("L", (8, 8), 10 * i).save(images / f"{i}.png")
+
+    def cfg(steps):
+        return config_from_dict({
+            "data": {"dataset": "folder", "root": str(images), "image_size": 8, "channels": 1},
+            "nets": {"G": {"arch": "mlp", "latent_dim": 4, "hidden": [16]},
+                     "D": {"arch": "mlp", "hidden": [16], "dropout": 0.3}},
+            "train": {"steps": steps, "batch_size": 8, "tensorboard": False, "grid_size": 4,
+                      "checkpoint_every": 2, "log_every": 2}})
+    train(cfg(4), tmp_path / "straight", progress=False)
+    train(cfg(2), tmp_path / "split", progress=False)
+    train(cfg(4), tmp_path / "split", resume=True, progress=False)
+    _assert_same_weights(tmp_path / "straight", tmp_path / "split", ["G", "D"])

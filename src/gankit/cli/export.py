@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from gankit.inference.export import export
+    from gankit.inference.exporter import export
 
     folder = export(args.run, args.out, ema=not args.no_ema)
     print(f"exported {args.run} to {folder}")

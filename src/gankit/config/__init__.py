@@ -12,11 +12,11 @@ import copy
 import dataclasses
 from typing import Any
 
-from gankit.config.fields import build_section, closest, help_lines
 from gankit.config.moved import refuse_moved_keys
 from gankit.config.schema import DataConfig, OptimConfig, RunConfig, TrainConfig
 from gankit.config.toml import apply_overrides, dumps, parse_override, read_toml, set_values
 from gankit.errors import GankitError
+from gankit.fields import build_section, closest, help_lines
 
 __all__ = ["DataConfig", "OptimConfig", "RunConfig", "TrainConfig", "apply_overrides",
            "config_from_dict", "config_keys", "config_to_dict", "get_value", "parse_override",

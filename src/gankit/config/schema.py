@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from gankit.config.fields import (
+from gankit.fields import (
     MAX_SEED,
     Fraction,
     NonNegativeInt,
@@ -16,16 +16,29 @@ from gankit.config.fields import (
     opt,
 )
 
-DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25")
+DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25", "paired", "unpaired")
 
 
 @dataclass
 class DataConfig:
     """Where the real examples come from and how they are shaped."""
 
-    dataset: Literal[DATASETS] = opt("fashion-mnist", "the dataset (folder: images under data.root)")
+    dataset: Literal[DATASETS] = opt(
+        "fashion-mnist", "the dataset (folder: images under data.root; paired: A|B images or A/ B/ "
+        "folders; unpaired: trainA/ trainB/ folders)")
     root: str = opt("", "a directory to read from; \"\" follows the dataset's lookup order")
-    split: Literal["train", "test"] = opt("train", "the split trained on")
+    split: Literal["train", "test", "val"] = opt("train", "the split trained on")
+    test_split: Literal["test", "val"] = opt("test", "translation: the held-out split of the "
+                                             "progress pictures and of gankit eval")
+    held_out: Annotated[float, Range(0, 1, hi_open=True)] = opt(
+        0.0, "folder datasets without split folders: the fraction held out as the test split "
+        "(chosen by a hash of each file name)")
+    layout: Literal["auto", "aligned", "folders"] = opt(
+        "auto", "paired: A|B side by side in each file, or A/ and B/ folders matched by name")
+    direction: Literal["AtoB", "BtoA"] = opt("AtoB", "paired: which side is the input")
+    load_size: NonNegativeInt = opt(0, "translation: resize to this, then crop image_size at a "
+                                    "random place (jitter; 0: no crop)")
+    flip: bool = opt(False, "translation: flip training pairs left-right at random")
     image_size: PositiveInt = opt(32, "images are resized to this many pixels a side")
     channels: Literal[0, 1, 3] = opt(0, "0 keeps the dataset's own; 1 or 3 converts")
     num_workers: NonNegativeInt = opt(0, "loader processes for folder datasets")
@@ -57,7 +70,7 @@ class TrainConfig:
     seed: Annotated[int, Range(0, MAX_SEED)] = opt(0, "seed of init, data order and noise")
     device: Literal["auto", "cpu", "cuda"] = opt("auto", "where to train")
     ema_decay: Annotated[float, Range(0, 1, hi_open=True)] = opt(
-        0.0, "EMA of the recipe's EMA nets (0: off), ramped up over the first steps")
+        0.0, "EMA decay d of the recipe's EMA nets (0: off); step t uses min(d, (1+t)/(10+t))")
     lr_decay_start: Annotated[float, Fraction] = opt(
         1.0, "fraction of steps after which every LR decays linearly to 0")
     log_every: PositiveInt = opt(50, "steps between logged scalars")

@@ -20,6 +20,11 @@ def build_stream(data: DataConfig, source: Source, fields: Sequence[str], batch_
     """The stream of `fields` a recipe asked for. Fields named `labelled_*` come from a
     balanced subset of `data.labels_per_class` labelled examples per class (drawn with
     `seed`), streamed beside the whole training set at the same draw index."""
+    if source.parts is not None:  # unpaired domains: each its own permutation of its own length
+        streams = [BatchStream(part, batch_size, seed + i, data.num_workers, world.rank, world.size,
+                               pin_memory, fields=[f for f in fields if f in part.spec.shapes])
+                   for i, part in enumerate(source.parts.values())]
+        return ZipStream([s for s in streams if s.fields])
     plain = [f for f in fields if not f.startswith(LABELLED_PREFIX)]
     labelled = [f for f in fields if f.startswith(LABELLED_PREFIX)]
     main = BatchStream(source, batch_size, seed, data.num_workers, world.rank, world.size,

@@ -13,12 +13,20 @@ from gankit.errors import GankitError
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 
 
+def _run_dirs(root: Path) -> list[Path]:
+    """gankit run directories below `root` (their pictures are outputs, not data)."""
+    return [p.parent for p in root.rglob("config.toml") if (p.parent / "checkpoints").is_dir()]
+
+
 def list_images(root: str | Path) -> list[Path]:
-    """Image files under `root`, sorted; empty, zero-byte or unreadable files are errors."""
+    """Image files under `root` (gankit run directories inside it skipped), sorted; empty,
+    zero-byte or unreadable files are errors."""
     root = Path(root)
     if not root.is_dir():
         raise GankitError(f"image folder {root} does not exist")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+    runs = _run_dirs(root)
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file()
+                   and not any(run in p.parents for run in runs))
     if not files:
         raise GankitError(f"no images ({', '.join(sorted(EXTENSIONS))}) under {root}")
     for path in files:
@@ -27,17 +35,30 @@ def list_images(root: str | Path) -> list[Path]:
     return files
 
 
-def load_image(path: Path, size: int, channels: int) -> torch.Tensor:
-    """Read one image as float CHW in [-1, 1]: shorter side resized to `size`, center crop."""
+def native_channels(path: Path) -> int:
+    """1 for a grayscale image file, 3 otherwise."""
+    try:
+        with Image.open(path) as image:
+            return 1 if image.mode in ("L", "1", "I;16", "I", "LA") else 3
+    except (UnidentifiedImageError, OSError) as err:
+        raise GankitError(f"{path}: unreadable image ({err})") from None
+
+
+def load_image(path: Path, size: int, channels: int, crop: bool = True) -> torch.Tensor:
+    """Read one image as float CHW in [-1, 1]: shorter side resized to `size` and a center
+    crop, or (`crop` False) resized to size×size whatever its aspect (as pix2pix does)."""
     try:
         with Image.open(path) as image:
             image = image.convert("L" if channels == 1 else "RGB")
             width, height = image.size
-            scale = size / min(width, height)
-            resized = (max(size, round(width * scale)), max(size, round(height * scale)))
-            image = image.resize(resized, Image.Resampling.BICUBIC)
-            left, top = (resized[0] - size) // 2, (resized[1] - size) // 2
-            image = image.crop((left, top, left + size, top + size))
+            if crop:
+                scale = size / min(width, height)
+                resized = (max(size, round(width * scale)), max(size, round(height * scale)))
+                image = image.resize(resized, Image.Resampling.BICUBIC)
+                left, top = (resized[0] - size) // 2, (resized[1] - size) // 2
+                image = image.crop((left, top, left + size, top + size))
+            else:
+                image = image.resize((size, size), Image.Resampling.BICUBIC)
             array = np.asarray(image, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise GankitError(f"{path}: unreadable image ({err})") from None

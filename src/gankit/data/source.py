@@ -14,6 +14,7 @@ from gankit.data.cifar import load_cifar10
 from gankit.data.folder import ImageFolder
 from gankit.data.mnist import IDX_DATASETS, load_idx_split
 from gankit.data.toy import TOY_MIXTURES, sample_mixture
+from gankit.data.transforms import PairedTransform
 from gankit.errors import GankitError
 
 LABELLED_DATASETS = {"fashion-mnist": 10, "mnist": 10, "cifar10": 10}  # classes of each
@@ -21,15 +22,20 @@ LABELLED_DATASETS = {"fashion-mnist": 10, "mnist": 10, "cifar10": 10}  # classes
 
 @dataclass
 class Source:
-    """Real examples: in memory (`fields`, each (N, ...)) or read lazily (`dataset`, whose
-    items are dicts of the same fields)."""
+    """Real examples: in memory (`fields`, each (N, ...)), read lazily (`dataset`, whose
+    items are dicts of the same fields), or `parts` drawn independently (unpaired domains).
+    `transform` (seeded per example by the stream) is applied to every drawn example."""
 
     name: str
     spec: DataSpec
     fields: dict[str, torch.Tensor] | None = None
     dataset: torch.utils.data.Dataset | None = None
+    transform: PairedTransform | None = None
+    parts: dict[str, Source] | None = None
 
     def __len__(self) -> int:
+        if self.parts is not None:
+            return max(len(p) for p in self.parts.values())
         return len(next(iter(self.fields.values()))) if self.fields is not None else len(self.dataset)
 
     @property
@@ -49,12 +55,21 @@ class Source:
         fields = {k: v[indices.to(v.device)] for k, v in self.fields.items()}
         return Source(name, replace(self.spec, length=len(indices)), fields)
 
+    def item(self, index: int) -> dict[str, torch.Tensor]:
+        """Example `index`, every field, with the transform's deterministic part only."""
+        item = ({k: v[index] for k, v in self.fields.items()} if self.fields is not None
+                else self.dataset[index])
+        return self.transform(item, None) if self.transform is not None else item
+
     def first(self, n: int) -> Batch:
         """The first `n` examples (fewer if the source is shorter), every field."""
+        if self.parts is not None:
+            n = min([n] + [len(p) for p in self.parts.values()])
+            return {k: v for p in self.parts.values() for k, v in p.first(n).items()}
         n = min(n, len(self))
-        if self.fields is not None:
+        if self.fields is not None and self.transform is None:
             return {k: v[:n] for k, v in self.fields.items()}
-        items = [self.dataset[i] for i in range(n)]
+        items = [self.item(i) for i in range(n)]
         return {k: torch.stack([item[k] for item in items]) for k in items[0]}
 
 
@@ -76,7 +91,10 @@ def images_to_tensor(images: np.ndarray, size: int, channels: int) -> torch.Tens
 
 
 def data_spec(cfg: DataConfig) -> DataSpec:
-    """What the configured dataset holds, known without reading it (length None)."""
+    """What the configured dataset holds, known without reading it (length None; folder
+    datasets with data.channels = 0 look at one file for their channel count)."""
+    if cfg.dataset in TRANSLATION_DATASETS:
+        return translation_spec(cfg)
     if cfg.dataset in TOY_MIXTURES:
         return DataSpec("points", {"image": (2,)})
     default_channels = 1 if cfg.dataset in IDX_DATASETS else 3
@@ -86,8 +104,12 @@ def data_spec(cfg: DataConfig) -> DataSpec:
     return DataSpec("images", shapes, num_classes=classes)
 
 
-def build_source(cfg: DataConfig, seed: int = 0) -> Source:
-    """Load or index the dataset named in the config."""
+def build_source(cfg: DataConfig, seed: int = 0, split: str | None = None) -> Source:
+    """Load or index the dataset named in the config (its `split`, default data.split)."""
+    if split is not None:
+        cfg = replace(cfg, split=split)
+    if cfg.dataset in TRANSLATION_DATASETS:
+        return build_translation_source(cfg)
     spec = data_spec(cfg)
     if cfg.dataset in IDX_DATASETS or cfg.dataset == "cifar10":
         if cfg.dataset == "cifar10":
@@ -106,3 +128,21 @@ def build_source(cfg: DataConfig, seed: int = 0) -> Source:
         points = sample_mixture(cfg.dataset, cfg.toy_samples, seed)
         return Source(cfg.dataset, replace(spec, length=len(points)), {"image": points})
     raise GankitError(f"data.dataset: unknown dataset '{cfg.dataset}'")
+
+
+def held_out_source(cfg: DataConfig) -> Source | None:
+    """The held-out examples of a translation dataset (data.test_split), for progress
+    pictures and evaluation; None for other datasets or when there is no such split."""
+    if cfg.dataset not in TRANSLATION_DATASETS:
+        return None
+    try:
+        return build_source(cfg, split=cfg.test_split)
+    except GankitError:
+        return None
+
+
+from gankit.data.translation import (  # noqa: E402 (they build on Source above)
+    TRANSLATION_DATASETS,
+    build_translation_source,
+    translation_spec,
+)

@@ -9,7 +9,10 @@ import torch
 
 from gankit.data.batch import Batch
 from gankit.data.source import Source
+from gankit.data.transforms import example_generator
 from gankit.errors import GankitError
+
+TRANSFORM_SEED = 0x7A5F0A11  # transforms draw from (seed + this, draw, index)
 
 
 class BatchStream:
@@ -33,6 +36,8 @@ class BatchStream:
             raise GankitError(f"{source.name} has no '{missing[0]}' field, which this recipe needs "
                               f"(it has {', '.join(sorted(available))})")
         self.rename = rename or {}
+        transform = source.transform
+        self.transform = transform if transform is not None and transform.random else None
         self.rank_batch = batch_size // world_size
         self.sampler = torch.utils.data.DistributedSampler(
             range(len(source)), num_replicas=world_size, rank=rank, shuffle=True,
@@ -58,20 +63,35 @@ class BatchStream:
     def _named(self, batch: Batch) -> Batch:
         return {self.rename.get(k, k): batch[k] for k in self.fields}
 
+    def transformed(self, item: dict[str, torch.Tensor], draw: int, index: int) -> dict[str, torch.Tensor]:
+        """One example after the source's transform, as drawn `draw` (seeded by the index in
+        the dataset, so the rank that draws it does not matter)."""
+        rng = example_generator(self.seed + TRANSFORM_SEED, draw, index)
+        return self.transform(item, rng)
+
     def iterate(self, start_draw: int = 0) -> Iterator[Batch]:
         """Batches from draw `start_draw` on, forever."""
         if self.source.fields is not None:
             draw = start_draw
             while True:
                 idx = self.indices(draw)
-                yield self._named({k: self.source.fields[k][idx] for k in self.fields})
+                batch = {k: self.source.fields[k][idx] for k in self.fields}
+                if self.transform is not None:
+                    items = [self.transformed({k: v[i] for k, v in batch.items()}, draw, int(j))
+                             for i, j in enumerate(idx.tolist())]
+                    batch = {k: torch.stack([item[k] for item in items]) for k in batch}
+                yield self._named(batch)
                 draw += 1
         else:
+            keyed = self.transform is not None
+            # a generator of its own: a DataLoader draws its workers' base seed when its
+            # iterator starts, which would shift the global RNG of a resumed run by one draw
             loader = torch.utils.data.DataLoader(
-                self.source.dataset,
-                batch_sampler=_DrawSampler(self, start_draw),
+                _Transformed(self) if keyed else self.source.dataset,
+                batch_sampler=_DrawSampler(self, start_draw, keyed),
                 num_workers=self.num_workers,
                 pin_memory=self.pin_memory,
+                generator=torch.Generator().manual_seed(self.seed * 7 + start_draw),
             )
             for batch in loader:
                 yield self._named(batch)
@@ -92,11 +112,28 @@ class ZipStream:
 
 
 class _DrawSampler(torch.utils.data.Sampler):
-    def __init__(self, stream: BatchStream, start_draw: int) -> None:
-        self.stream, self.start_draw = stream, start_draw
+    """Each draw's dataset indices (with `keyed`: (draw, index) pairs, for transforms)."""
 
-    def __iter__(self) -> Iterator[list[int]]:
+    def __init__(self, stream: BatchStream, start_draw: int, keyed: bool = False) -> None:
+        self.stream, self.start_draw, self.keyed = stream, start_draw, keyed
+
+    def __iter__(self) -> Iterator[list]:
         draw = self.start_draw
         while True:
-            yield self.stream.indices(draw).tolist()
+            indices = self.stream.indices(draw).tolist()
+            yield [(draw, i) for i in indices] if self.keyed else indices
             draw += 1
+
+
+class _Transformed(torch.utils.data.Dataset):
+    """A lazy source's dataset whose items are transformed as drawn: keys are (draw, index)."""
+
+    def __init__(self, stream: BatchStream) -> None:
+        self.stream = stream
+
+    def __len__(self) -> int:
+        return len(self.stream.source.dataset)
+
+    def __getitem__(self, key: tuple[int, int]) -> dict[str, torch.Tensor]:
+        draw, index = key
+        return self.stream.transformed(self.stream.source.dataset[index], draw, index)

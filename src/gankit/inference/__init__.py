@@ -11,21 +11,22 @@ from torch import nn
 from gankit.errors import GankitError
 from gankit.inference.folder import ModelFolder
 from gankit.inference.sampler import Sampler
+from gankit.inference.translator import Translator
 
-__all__ = ["ModelFolder", "Sampler", "export", "load", "load_sampler"]
+__all__ = ["ModelFolder", "Sampler", "Translator", "export", "load", "load_sampler"]
 
 
 def export(run: str | Path, out: str | Path | None = None, ema: bool = True) -> Path:
-    """Write a run's models into a self-describing folder (see gankit.inference.export)."""
-    from gankit.inference.export import export as write_export
+    """Write a run's models into a self-describing folder (see gankit.inference.exporter)."""
+    from gankit.inference.exporter import export as write_export
 
     return write_export(run, out, ema)
 
 
 def load(path: str | Path, model: str | None = None, ema: bool = True,
-         device: str | torch.device = "cpu") -> Sampler | nn.Module:
+         device: str | torch.device = "cpu") -> Sampler | Translator | nn.Module:
     """The model `model` (default: the first the folder exports) of a run directory (its
-    latest checkpoint) or an export: a Sampler for samplers, the net itself for
+    latest checkpoint) or an export: a Sampler or Translator, or the net itself for
     classifiers and critics. EMA weights are used where kept, unless `ema` is False."""
     folder = ModelFolder.open(path)
     name, entry = folder.model(model)
@@ -33,6 +34,10 @@ def load(path: str | Path, model: str | None = None, ema: bool = True,
     net = folder.load_net(entry["net"], ema=ema, device=device)
     if kind == "sampler":
         return Sampler(net, entry["latent_dim"], entry.get("num_classes"), tuple(entry["output_shape"]))
+    if kind == "translator":
+        return Translator(net, tuple(entry["source_shape"]), tuple(entry["target_shape"]),
+                          entry.get("latent_dim", 0), entry.get("num_styles"),
+                          entry.get("test_mode", "eval"))
     if kind in ("classifier", "critic"):
         return net
     raise GankitError(f"{path}: model '{name}' is a {kind}, which this gankit cannot load")

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from torch import nn
 
-from gankit.nets import archs, code_head, conditional  # noqa: F401 (register their classes)
+from gankit.nets import (  # noqa: F401 (register their classes)
+    archs,
+    code_head,
+    conditional,
+    patchgan,
+    translation_archs,
+    unet,
+)
 from gankit.nets.archs import NetOptions
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from gankit.nets.mlp import MLPDiscriminator, MLPGenerator
 from gankit.nets.registry import build_from_spec, get_arch, net_spec
 
 
-def build_net(kind: str, options: NetOptions, shape: tuple[int, ...], where: str = "nets") -> nn.Module:
-    """The `kind` net (generator, discriminator, ...) that `options` describe, for examples of
-    `shape` (what G makes, or what D judges)."""
-    return get_arch(kind, options.arch, f"{where}.arch").build(options, shape)
+def build_net(kind: str, options: NetOptions, shape: tuple[int, ...], where: str = "nets",
+              **extra) -> nn.Module:
+    """The `kind` net (generator, discriminator, translator, ...) that `options` describe, for
+    examples of `shape` (what G makes, or what D judges); `extra`: what else the architecture
+    takes (e.g. a translator's `in_channels`)."""
+    return get_arch(kind, options.arch, f"{where}.arch").build(options, shape, **extra)
 
 
 __all__ = ["build_net", "build_from_spec", "net_spec", "DCGANGenerator", "DCGANDiscriminator",

@@ -9,8 +9,8 @@ from typing import Annotated, ClassVar, Literal
 
 from torch import nn
 
-from gankit.config.fields import NonNegativeInt, PositiveFloat, PositiveInt, Range, opt
 from gankit.errors import GankitError
+from gankit.fields import NonNegativeInt, PositiveFloat, PositiveInt, Range, opt
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from gankit.nets.layers import LatentPrior, apply_spectral_norm
 from gankit.nets.mlp import MLPDiscriminator, MLPGenerator

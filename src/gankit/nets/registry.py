@@ -19,8 +19,8 @@ from typing import Any
 
 from torch import nn
 
-from gankit.config.fields import closest
 from gankit.errors import GankitError
+from gankit.fields import closest
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.config.fields import NonNegativeFloat, opt
 from gankit.data.batch import Batch
+from gankit.fields import NonNegativeFloat, opt
 from gankit.nets.conditional import AuxClassifierDiscriminator
 from gankit.nets.layers import apply_spectral_norm
 from gankit.objectives import adversarial_loss

@@ -14,8 +14,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from gankit.config.fields import opt
 from gankit.errors import GankitError
+from gankit.fields import opt
 from gankit.nets import build_net
 from gankit.nets.conditional import (
     CBNGenerator,

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from gankit.config import RunConfig
-from gankit.config.fields import (
+from gankit.errors import GankitError
+from gankit.fields import (
     NonNegativeFloat,
     OpenFraction,
     PositiveInt,
     Range,
     opt,
 )
-from gankit.errors import GankitError
 
 LOSSES = ("minimax", "nonsaturating", "wasserstein", "least_squares", "hinge")
 CROSS_ENTROPY_LOSSES = ("minimax", "nonsaturating")

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import torch
 
-from gankit.config.fields import NonNegativeFloat, OpenFraction, opt
 from gankit.errors import GankitError
+from gankit.fields import NonNegativeFloat, OpenFraction, opt
 from gankit.nets import build_net
 from gankit.nets.code_head import CodeHeadDiscriminator
 from gankit.nets.layers import categorical_code

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gankit.config.fields import closest
 from gankit.errors import GankitError
+from gankit.fields import closest
 
 RECIPES: dict[str, type] = {}
 

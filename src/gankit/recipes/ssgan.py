@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.config.fields import PositiveInt, opt
 from gankit.data.batch import Batch
 from gankit.errors import GankitError
+from gankit.fields import PositiveInt, opt
 from gankit.nets.conditional import ClassifierDiscriminator
 from gankit.objectives import feature_matching_loss
 from gankit.recipes.base import Role

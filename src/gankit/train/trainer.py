@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from gankit import __version__
 from gankit.config import RunConfig
-from gankit.data import build_source, build_stream
+from gankit.data import build_source, build_stream, held_out_source
 from gankit.errors import GankitError, TrainingInterrupted
 from gankit.logs import get_logger
 from gankit.recipes import StepContext, recipe_class
@@ -75,7 +75,8 @@ class Trainer:
                          for name, opt in self.recipe.optimizers.items()}
         self.stream = build_stream(cfg.data, self.source, self.recipe.batch_fields, t.batch_size,
                                    t.seed, self.world, pin_memory=cuda)
-        self.fixed = self.recipe.fixed_inputs(t.grid_size, t.seed + 1, self.source)
+        self.held_out = held_out_source(cfg.data)
+        self.fixed = self.recipe.fixed_inputs(t.grid_size, t.seed + 1, self.held_out or self.source)
         self.step = 0
         self.seconds_before = 0.0  # training time of earlier calls (resumed runs)
         self.started = time.perf_counter()

@@ -1,0 +1,72 @@
+"""A trained translator: an image of the source domain in, one of the target domain out
+(optionally with a latent code z or a style id), batch by batch or folder to folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gankit.errors import GankitError
+
+TEST_MODES = ("eval", "train")
+
+
+@dataclass
+class Translator:
+    """G: x (source_shape, float in [-1, 1]) -> y (target_shape). `test_mode` "eval" runs G
+    deterministically (dropout off, batch-norm running statistics); "train" keeps dropout and
+    batch statistics on, as the pix2pix paper does at test time (its noise)."""
+
+    net: nn.Module
+    source_shape: tuple[int, ...]
+    target_shape: tuple[int, ...]
+    latent_dim: int = 0
+    num_styles: int | None = None
+    test_mode: str = "eval"
+
+    def to(self, device: str | torch.device) -> Translator:
+        self.net.to(device)
+        return self
+
+    def _check(self, images: torch.Tensor) -> None:
+        if images.ndim != 4 or tuple(images.shape[1:]) != tuple(self.source_shape):
+            shape = "x".join(str(s) for s in self.source_shape)
+            raise GankitError(f"this translator takes images of {shape} (channels x height x width), "
+                              f"got {'x'.join(str(s) for s in images.shape[1:])}")
+
+    @torch.no_grad()
+    def translate(self, images: torch.Tensor, z: torch.Tensor | None = None,
+                  style: torch.Tensor | None = None, batch_size: int = 64,
+                  seed: int | None = None) -> torch.Tensor:
+        """G(images) on the CPU, in batches (`seed`: for test_mode "train", fixes dropout)."""
+        self._check(images)
+        if seed is not None:
+            torch.manual_seed(seed)
+        device = next(self.net.parameters()).device
+        was_training = self.net.training
+        self.net.train(self.test_mode == "train")
+        try:
+            parts = []
+            for i in range(0, len(images), batch_size):
+                args = [images[i:i + batch_size].to(device)]
+                if self.latent_dim:
+                    args.append((z if z is not None else torch.zeros(len(images), self.latent_dim))
+                                [i:i + batch_size].to(device))
+                if self.num_styles is not None:
+                    if style is None:
+                        raise GankitError("this translator writes several styles: give a style id")
+                    args.append(style[i:i + batch_size].to(device))
+                parts.append(self.net(*args).float().cpu())
+        finally:
+            self.net.train(was_training)
+        return torch.cat(parts)
+
+    def translate_folder(self, src: str | Path, dst: str | Path, batch_size: int = 16) -> list[Path]:
+        """Every image under `src` translated into `dst`, keeping relative names (as PNG)."""
+        from gankit.inference.images_io import read_folder, write_images
+
+        names, images = read_folder(src, self.source_shape)
+        return write_images(self.translate(images, batch_size=batch_size), names, dst)
