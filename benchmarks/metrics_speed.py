@@ -43,6 +43,7 @@ def naive_fid(a: np.ndarray, b: np.ndarray) -> float:
 
 def naive_kid(a: np.ndarray, b: np.ndarray, subsets: int = 100, m: int = 1000) -> float:
     rng, d, total = np.random.default_rng(0), a.shape[1], 0.0
+    m = min(m, len(a), len(b))
     for _ in range(subsets):
         x, y = a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)]
         kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3

@@ -42,8 +42,9 @@ def tiny_config(data_root: str, gan: dict | None = None, **train) -> RunConfig:
         "gan": gan or {},
         "data": {"dataset": "fashion-mnist", "root": str(data_root), "image_size": 28},
         "nets": {"G": {"arch": "dcgan", "latent_dim": 8, "width": 8}, "D": {"arch": "dcgan", "width": 8}},
-        "train": {"device": "cpu", "steps": 6, "batch_size": 16, "log_every": 2, "sample_every": 3,
-                  "checkpoint_every": 3, "grid_size": 8, "tensorboard": False, **train},
+        "train": {"device": "cpu", "precision": "fp32", "steps": 6, "batch_size": 16, "log_every": 2,
+                  "sample_every": 3, "checkpoint_every": 3, "grid_size": 8, "tensorboard": False,
+                  **train},
     }
     return config_from_dict(values)
 

@@ -157,7 +157,7 @@ def test_cli_train_under_torchrun_and_gathered_evaluation(idx_dir, tmp_path):
     # `gankit eval` under torchrun: the ranks share the samples, rank 0 prints and records
     done = torchrun(["--standalone", "--nproc_per_node=2", "-m", "gankit", "eval", str(run),
                      "--features", "fmnist", "--num-samples", "40", "--metrics", "fid,kid", "--no-ema"])
-    assert done.stdout.count("40 samples vs") == 1
+    assert done.stdout.count("40 samples (raw weights) vs") == 1
     rows = [json.loads(r) for r in (run / "eval.jsonl").read_text().splitlines()]
     assert len(rows) == 2 and rows[1]["fid"] == pytest.approx(alone["fid"], rel=1e-6)
 

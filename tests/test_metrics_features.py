@@ -192,7 +192,7 @@ def test_eval_on_an_image_run_prints_and_records_stamped_metrics(capsys, image_r
     row = json.loads((image_run / "eval.jsonl").read_text().splitlines()[-1])
     assert row["step"] == 2 and row["n_fake"] == 40 and row["n_real"] == 32
     assert row["features"] == "fmnist" and len(row["protocol"]["weights_sha256"]) == 64
-    assert row["reference"].startswith("fashion-mnist test (32 of 32)")
+    assert row["reference"].startswith("fashion-mnist test split (32 of 32)") and row["ema"] is True
     assert row["fid"] > 0 and 0 <= row["precision"] <= 1 and row["is_mean"] >= 1
     assert row["gankit"]
 
@@ -215,10 +215,12 @@ def test_eval_with_exported_then_imported_statistics(capsys, image_run, tmp_path
     assert main(["eval", "--real-vs-real", "fashion-mnist", "--data-dir", str(idx_dir),
                  "--features", "fmnist", "--n", "30", "--metrics", "fid,pr"]) == 0
     out = capsys.readouterr().out
-    assert "30 samples vs fashion-mnist test (30 of 32)" in out and "precision" in out
+    assert "fashion-mnist train split (30 of 96) vs fashion-mnist test split (30 of 32)" in out
+    assert "precision" in out
     for argv, message in [
         (["eval", str(image_run), "--metrics", "fid,bogus"], "unknown metric 'bogus'"),
-        (["eval"], "give either a RUN directory or --real-vs-real"),
+        (["eval"], "give one of: a RUN directory, --real-vs-real DATASET, or --real SET --fake SET"),
+        (["eval", "--real", "fashion-mnist"], "give one of"),
         (["eval", str(image_run), "--n", "1"], "--n must be at least 2"),
         (["eval", "--real-vs-real", "grid25"], "needs a dataset with train and test splits"),
     ]:

@@ -19,11 +19,24 @@ def data_dir(tmp_path_factory):
     return make_idx_dataset(tmp_path_factory.mktemp("fm"))
 
 
+@pytest.fixture(scope="module")
+def folder_dir(tmp_path_factory):
+    import numpy as np
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("folder")
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        Image.fromarray(rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)).save(root / f"{i}.png")
+    return root
+
+
 @pytest.mark.parametrize("name", preset_names())
-def test_preset_trains_end_to_end(name, data_dir, tmp_path):
+def test_preset_trains_end_to_end(name, data_dir, folder_dir, tmp_path):
     cfg = load_preset(name)
-    image = cfg.data.dataset == "fashion-mnist"
-    overrides = TINY_IMAGES + [f'data.root="{data_dir}"'] if image else TINY_TOY
+    image = cfg.data.dataset in ("fashion-mnist", "folder")
+    root = folder_dir if cfg.data.dataset == "folder" else data_dir
+    overrides = TINY_IMAGES + [f'data.root="{root}"'] if image else TINY_TOY
     if name == "improved-fashion-mnist":
         overrides = [o for o in overrides if not o.startswith("nets.D.minibatch")]
     if cfg.nets["G"].arch == "mlp":

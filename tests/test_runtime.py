@@ -219,3 +219,26 @@ def test_fp16_scaler_skips_non_finite_steps_and_exposes_its_scale_without_a_sync
     restored = Precision("fp16", "cpu")
     restored.load_state_dict(precision.state_dict())
     assert restored.scaler.get_scale() == precision.scaler.get_scale()
+
+
+def test_auto_precision_on_cpu_follows_the_probe_and_keeps_toys_in_fp32(monkeypatch, tmp_path):
+    from gankit.runtime import cpu_probe
+
+    dcgan = {"data": {"dataset": "fashion-mnist"}, "nets": {"G": {"arch": "dcgan"}, "D": {"arch": "dcgan"}}}
+    for speedup, expected in ((1.7, "bf16"), (0.04, "fp32")):
+        monkeypatch.setattr(cpu_probe, "bf16_speedup", lambda s=speedup: s)
+        runtime = resolve_runtime(_cfg(**dcgan), World())
+        assert runtime.precision == expected and f"bf16 {speedup:.2f}x fp32" in runtime.line()
+    assert resolve_runtime(_cfg(), World()).precision == "fp32"  # the MLP toy: never bf16
+
+
+def test_the_cpu_probe_is_measured_once_per_machine_and_cached(monkeypatch, tmp_path):
+    from gankit.runtime import cpu_probe
+
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(cpu_probe, "_time",
+                        lambda dtype: calls.append(dtype) or (1.0 if dtype is None else 0.5))
+    assert cpu_probe.bf16_speedup() == 2.0 and len(calls) == 2
+    assert cpu_probe.bf16_speedup() == 2.0 and len(calls) == 2  # from the cache
+    assert (tmp_path / "cpu-probe.json").is_file()

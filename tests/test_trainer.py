@@ -240,3 +240,34 @@ def test_a_folder_run_with_dropout_resumes_bit_exactly(tmp_path):
     train(cfg(2), tmp_path / "split", progress=False)
     train(cfg(4), tmp_path / "split", resume=True, progress=False)
     _assert_same_weights(tmp_path / "straight", tmp_path / "split", ["G", "D"])
+
+
+def test_the_progress_bar_reads_at_80_columns_with_the_losses():
+    import io
+
+    from tqdm import tqdm
+
+    from gankit.train.trainer import BAR_FORMAT, _losses
+
+    row = {"loss_d": 1.386294, "loss_g": 0.7123456, "loss_code": 2.1, "d_real": 0.1, "img_per_s": 812.3}
+    text = _losses(row)
+    assert text.startswith("d=1.39 g=0.712") and "img_per_s" not in text and len(text) <= 30
+    out = io.StringIO()
+    bar = tqdm(total=25_000, initial=12_345, unit="step", ncols=80, file=out, bar_format=BAR_FORMAT)
+    bar.set_postfix_str(text)
+    bar.refresh()
+    line = out.getvalue().split("\r")[-1]
+    assert len(line) <= 80 and "12345/25000" in line and "d=1.39" in line
+
+
+def test_tensorboard_gets_the_pictures_learning_rates_and_config(idx_dir, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run = tmp_path / "run"
+    train(tiny_config(idx_dir, tensorboard=True), run, progress=False)
+    events = EventAccumulator(str(run / "tensorboard"), size_guidance={"images": 0, "tensors": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert {"loss_d", "lr_G", "lr_D"} <= set(tags["scalars"])
+    assert "visuals" in tags["images"] and len(events.Images("visuals")) == 2  # steps 3 and 6
+    assert any(t.startswith("config") for t in tags["tensors"])

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gankit", description="Train, sample and evaluate GANs.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    from gankit import __version__
+
+    parser.add_argument("--version", action="version", version=f"gankit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS.values():
         module.add_parser(sub)
@@ -50,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`gankit presets NAME | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         if "gankit.runtime.distributed" in sys.modules:  # a torchrun process group was joined
             sys.modules["gankit.runtime.distributed"].close_world()

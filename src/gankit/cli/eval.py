@@ -18,10 +18,16 @@ def add_parser(sub) -> None:
         "PacGAN mode-coverage report instead. Results are printed and appended to "
         "RUN/eval.jsonl, stamped with the extractor, weights hash, sample counts and resize.",
         epilog="examples:\n  gankit eval runs/demo --features fmnist --n 10000\n"
+        "  gankit eval --real fashion-mnist --fake samples.npz --features fmnist\n"
+        "  gankit eval --real photos/ --fake generated/ --metrics fid,kid\n"
         "  gankit eval runs/demo --features inception --metrics fid,kid --n 5000\n"
         "  gankit eval --real-vs-real fashion-mnist --features fmnist\n"
         "  gankit eval runs/ring --n 2500")
     p.add_argument("run", metavar="RUN", nargs="?", help="the run directory")
+    p.add_argument("--real", metavar="SET", help="instead of a run: a folder of images, an .npz "
+                   "('images', as gankit sample writes) or a dataset (its test split; NAME:train)")
+    p.add_argument("--fake", metavar="SET", help="with --real: the set measured against it "
+                   "(a folder of images or an .npz)")
     p.add_argument("--real-vs-real", metavar="DATASET",
                           help="instead of a run: train-split images against the test split "
                           "(the floor a perfect generator reaches)")
@@ -30,8 +36,9 @@ def add_parser(sub) -> None:
     p.add_argument("--features", choices=["auto", "inception", "fmnist"], default="auto",
                           help="feature extractor (auto: fmnist for Fashion-MNIST, else inception)")
     p.add_argument("--n", "--num-samples", dest="n", type=int,
-                          help="samples (default 10000 for images, 2500 for toys); under torchrun "
-                          "write --num-samples, since torchrun reads --n as its own option")
+                          help="samples (default 10000 for images, or as many as the reference "
+                          "holds when fewer; 2500 for toys); under torchrun write --num-samples, "
+                          "since torchrun reads --n as its own option")
     p.add_argument("--seed", type=int, default=0, help="latent and subset seed (default 0)")
     p.add_argument("--batch-size", type=int, default=50, help="images per forward pass")
     p.add_argument("--inception-weights", metavar="PATH",
@@ -43,8 +50,9 @@ def add_parser(sub) -> None:
     p.add_argument("--save-ref-stats", metavar="FILE.npz",
                           help="also write the reference features' mu/sigma (pytorch-fid format)")
     p.add_argument("--image-size", type=int,
-                          help="with --real-vs-real: resize real images to this size first")
-    p.add_argument("--data-dir", metavar="DIR", help="with --real-vs-real: read the dataset from DIR")
+                          help="with --real-vs-real or --real/--fake: resize images to this size first")
+    p.add_argument("--data-dir", metavar="DIR", help="read the dataset from DIR (a run's dataset "
+                          "that moved there: checked to be the same data)")
     p.add_argument("--no-cache", action="store_true", help="recompute reference features")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator")
     p.add_argument("--rejection", type=float, metavar="Q",
@@ -64,8 +72,9 @@ def run(args: argparse.Namespace) -> None:
     )
     from gankit.runtime.distributed import join_eval_world
 
-    if (args.run is None) == (args.real_vs_real is None):
-        raise GankitError("give either a RUN directory or --real-vs-real DATASET")
+    given = [x for x in (args.run, args.real_vs_real, args.real) if x is not None]
+    if len(given) != 1 or (args.real is None) != (args.fake is None):
+        raise GankitError("give one of: a RUN directory, --real-vs-real DATASET, or --real SET --fake SET")
     if args.n is not None and args.n < 2:
         raise GankitError(f"--n must be at least 2, got {args.n}")
     if args.batch_size < 1:
@@ -78,13 +87,18 @@ def run(args: argparse.Namespace) -> None:
         progress=sys.stderr.isatty() and world.is_main)
     if args.n is not None:
         opts.n = args.n
-    if args.real_vs_real:
+    if args.real_vs_real or args.real:
         if not world.is_main:
             return  # real images only: nothing to share out
-        result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
+        if args.real:
+            from gankit.evaluate.sets import evaluate_sets
+
+            result = evaluate_sets(args.real, args.fake, opts, args.image_size, args.data_dir or "")
+        else:
+            result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
     else:
         result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema,
-                              rejection=args.rejection)
+                              rejection=args.rejection, data_dir=args.data_dir)
     if not world.is_main:
         return  # rank 0 gathered every rank's features and reports
     for warning in result.get("warnings", []):

@@ -12,8 +12,10 @@ def add_parser(sub) -> None:
                        "float32 (N, 2) for 2-D toy runs.")
     p.add_argument("run", metavar="RUN", help="a run directory or an export (gankit export)")
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--out", required=True, metavar="FILE.npz")
-    p.add_argument("--grid", metavar="FILE.png", help="also save a picture of them")
+    p.add_argument("--out", metavar="FILE.npz", help="write them to an .npz")
+    p.add_argument("--grid", metavar="FILE.png", help="save a picture of them (2-D toys: over the data)")
+    p.add_argument("--folder", metavar="DIR", help="write one PNG per sample into DIR (what "
+                   "external FID tools read)")
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator")
     p.add_argument("--class", dest="class_index", type=int, metavar="C",
@@ -33,6 +35,10 @@ def run(args: argparse.Namespace) -> None:
 
     if args.n <= 0:
         raise GankitError(f"--n must be positive, got {args.n}")
+    if not (args.out or args.grid or args.folder):
+        raise GankitError("say where the samples go: --out FILE.npz, --grid FILE.png and/or --folder DIR")
+    if args.out and not args.out.endswith(".npz"):
+        raise GankitError(f"--out {args.out}: the samples file must end in .npz")
     sampler = load_sampler(args.run, ema=not args.no_ema, device=args.device)
     labels = sampler.labels(args.n, args.class_index)
     if args.rejection is not None:
@@ -45,5 +51,6 @@ def run(args: argparse.Namespace) -> None:
         out = sampler.sample(args.n, args.seed, labels)
     per_class = max(1, args.n // sampler.num_classes) if labels is not None and args.class_index is None \
         else None
-    write_samples(out, args.out, labels, args.grid, per_class)
-    print(f"wrote {args.n} samples to {args.out}" + (f" and {args.grid}" if args.grid else ""))
+    write_samples(out, args.out, labels, args.grid, per_class, args.folder, sampler.dataset)
+    written = [p for p in (args.out, args.grid, args.folder) if p]
+    print(f"wrote {args.n} samples to {' and '.join(written)}")

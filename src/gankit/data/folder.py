@@ -68,10 +68,19 @@ def load_image(path: Path, size: int, channels: int, crop: bool = True) -> torch
 
 
 class ImageFolder(torch.utils.data.Dataset):
-    """Map-style dataset over `list_images(root)`; every file's header is checked up front."""
+    """Map-style dataset over `list_images(root)`; every file's header is checked up front.
+    With `held_out` > 0, only the files of `split` (train or test, by a hash of the name)."""
 
-    def __init__(self, root: str | Path, size: int, channels: int = 3) -> None:
+    def __init__(self, root: str | Path, size: int, channels: int = 3, split: str = "train",
+                 held_out: float = 0.0) -> None:
         self.files = list_images(root)
+        if held_out > 0:
+            from gankit.data.paired import hashed_split
+
+            self.files = [f for f in self.files if hashed_split(str(f.relative_to(root).with_suffix("")),
+                                                                held_out) == split]
+            if not self.files:
+                raise GankitError(f"{root}: no images in split {split} with data.held_out = {held_out}")
         self.size, self.channels = size, channels or 3
         for path in self.files:
             try:

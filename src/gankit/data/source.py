@@ -122,7 +122,7 @@ def build_source(cfg: DataConfig, seed: int = 0, split: str | None = None) -> So
     if cfg.dataset == "folder":
         if not cfg.root:
             raise GankitError("data.root: the folder dataset needs a directory (--data-dir DIR)")
-        folder = ImageFolder(cfg.root, cfg.image_size, cfg.channels or 3)
+        folder = ImageFolder(cfg.root, cfg.image_size, cfg.channels or 3, cfg.split, cfg.held_out)
         return Source(f"folder:{cfg.root}", replace(spec, length=len(folder)), dataset=folder)
     if cfg.dataset in TOY_MIXTURES:
         points = sample_mixture(cfg.dataset, cfg.toy_samples, seed)

@@ -9,7 +9,6 @@ from pathlib import Path
 import torch
 
 from gankit.data.folder import ImageFolder
-from gankit.data.paired import hashed_split
 from gankit.errors import GankitError
 
 
@@ -30,13 +29,8 @@ class DomainFolder(ImageFolder):
 
     def __init__(self, root: Path, size: int, channels: int, name: str, split: str | None = None,
                  held_out: float = 0.0) -> None:
-        super().__init__(root, size, channels)
+        super().__init__(root, size, channels, split or "train", held_out if split else 0.0)
         self.name = name
-        if split is not None and held_out > 0:
-            self.files = [f for f in self.files
-                          if hashed_split(str(f.relative_to(root).with_suffix("")), held_out) == split]
-            if not self.files:
-                raise GankitError(f"{root}: no images left in split {split} (held_out {held_out})")
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         return {self.name: super().__getitem__(index)["image"]}

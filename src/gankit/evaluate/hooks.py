@@ -46,7 +46,8 @@ class TrainingEvaluation(RunHooks):
         if trainer.source.spec.kind == "points" and "sampler" in models:
             gen = trainer.sampling_nets()[models["sampler"]["net"]]
             report, _ = evaluate_toy(gen, trainer.cfg.data.dataset)
-            record(trainer.run_dir, trainer.step, {"metric": "toy_modes", **report.as_dict()})
+            record(trainer.run_dir, trainer.step, {"metric": "toy_modes", **report.as_dict(),
+                                                   "ema": models["sampler"]["net"] in trainer.emas})
             log.info(report.line())
         if "classifier" in models:
             result = ssl_accuracies(trainer.run_dir)

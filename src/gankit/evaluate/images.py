@@ -49,23 +49,36 @@ def make_extractor(opts: ImageEvalOptions, dataset: str):
     return extractor(name)
 
 
-def reference_images(data: DataConfig, n: int, split: str, seed: int = 0) -> tuple[np.ndarray, str]:
-    """Up to `n` real images (uint8 NCHW) of `split`, shaped as the run's training data
-    (same size, channels and resize), a seeded subset when the split is larger."""
+def reference_source(data: DataConfig, split: str):
+    """(source, label) of the real images a run is measured against: the dataset's `split`;
+    for folder datasets their held-out split (data.held_out) or, without one, the training
+    images themselves, said so in the label."""
     from gankit.data import build_source
-    from gankit.images import to_uint8
 
     if data.dataset == "folder":
-        split = "folder"
-        source = build_source(data)
-        picked = _subset(len(source), n, seed)
-        images = torch.stack([source.dataset[int(i)]["image"] for i in picked])
-    else:
-        source = build_source(dataclasses.replace(data, split=split))
-        picked = _subset(len(source), n, seed)
+        if data.held_out > 0:
+            return build_source(data, split="test"), "held-out test split"
+        return build_source(data, split="train"), "training images (no held-out split: set data.held_out)"
+    return build_source(dataclasses.replace(data, split=split)), f"{split} split"
+
+
+def reference_images(data: DataConfig, n: int, split: str, seed: int = 0) -> tuple[np.ndarray, str]:
+    """Up to `n` real images (uint8 NCHW) of the reference, shaped as the run's training data
+    (same size, channels and resize), a seeded subset when the reference is larger."""
+    from gankit.images import to_uint8
+
+    source, label = reference_source(data, split)
+    picked = _subset(len(source), n, seed)
+    if source.fields is not None:
         images = source.fields["image"][torch.from_numpy(picked)]
+    else:
+        images = torch.stack([source.item(int(i))["image"] for i in picked])
     uint8 = to_uint8(images).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(uint8), f"{source.name} {split} ({len(uint8)} of {len(source)})"
+    return np.ascontiguousarray(uint8), f"{source.name} {label} ({len(uint8)} of {len(source)})"
+
+
+def reference_count(data: DataConfig, split: str = "test") -> int:
+    return len(reference_source(data, split)[0])
 
 
 def _subset(total: int, n: int, seed: int) -> np.ndarray:
@@ -78,16 +91,17 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
     """Image metrics of `opts.n` seeded samples of `generator` against the reference split.
     Under torchrun every rank embeds its share of the samples and rank 0 gets the result
     (the same as one process would); other ranks get {}."""
-    from gankit import __version__
     from gankit.images import to_uint8
     from gankit.metrics.extractors import Features
     from gankit.metrics.reference import import_statistics, reference_features
-    from gankit.metrics.suite import METRICS, compute, parse_metrics
+
     if opts.n < 2:
         raise GankitError(f"--n must be at least 2 for image metrics, got {opts.n}")
     extract = make_extractor(opts, data.dataset)
-    names = parse_metrics(opts.metrics) if opts.metrics else [
-        m for m in METRICS if m != "is" or extract.has_logits]
+    from gankit.evaluate.sets import check_features_fit
+
+    check_features_fit(extract.name, generator.output_shape[0], "this generator")
+    names = metric_names(opts, extract)
     labels = grid_labels(generator, opts.n)  # conditional: every class equally often
     z = latents(opts.n, generator.latent_dim, opts.seed)
     world = current_world()  # under torchrun each rank makes and embeds its share
@@ -105,43 +119,51 @@ def evaluate_generator(generator: nn.Module, data: DataConfig, opts: ImageEvalOp
     if not opts.ref_stats or any(m in names for m in ("kid", "pr", "dc")):
         images, reference = reference_images(data, opts.n, opts.reference_split)
         real = reference_features(images, extract, opts.batch_size, opts.progress, opts.use_cache)
-    result = compute(names, real, fake, real_stats, opts.seed)
+    extra = {}
     if labels is not None and extract.name == "fmnist":
         # conditional samples judged by the Fashion-MNIST classifier: are they of the class asked?
-        result["class_accuracy"] = float((fake.logits.argmax(1) == labels.numpy()).mean())
-    return {"metric": "images", **{k: v for k, v in result.items() if k != "warnings"},
-            "features": extract.name, "protocol": extract.protocol, "reference": reference,
-            "n_real": len(real.features) if real is not None else None, "n_fake": opts.n,
-            "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}
+        extra["class_accuracy"] = float((fake.logits.argmax(1) == labels.numpy()).mean())
+    return score(names, real, fake, extract, opts, "images", reference, real_stats, **extra)
 
+
+def score(names: list[str], real, fake, extract, opts: ImageEvalOptions, metric: str,
+          reference: str | None, real_stats=None, **extra: Any) -> dict[str, Any]:
+    """The named metrics of two feature sets, as one record stamped with its protocol."""
+    from gankit import __version__
+    from gankit.metrics.suite import compute
+
+    result = compute(names, real, fake, real_stats, opts.seed)
+    return {"metric": metric, **{k: v for k, v in result.items() if k != "warnings"}, **extra,
+            "features": extract.name, "protocol": extract.protocol, "reference": reference,
+            "n_real": len(real.features) if real is not None else None,
+            "n_fake": len(fake.features), "seed": opts.seed, "gankit": __version__,
+            "warnings": result["warnings"]}
+
+
+def metric_names(opts: ImageEvalOptions, extract) -> list[str]:
+    from gankit.metrics.suite import METRICS, parse_metrics
+
+    return parse_metrics(opts.metrics) if opts.metrics else [
+        m for m in METRICS if m != "is" or extract.has_logits]
 
 
 def evaluate_real_vs_real(dataset: str, opts: ImageEvalOptions, image_size: int | None = None,
                           root: str = "") -> dict[str, Any]:
     """The metrics of real training images against the reference split: the floor a
     perfect generator would reach with the same sample counts."""
-    from gankit import __version__
     from gankit.metrics.reference import reference_features
-    from gankit.metrics.suite import METRICS, compute, parse_metrics
 
     if dataset not in NATIVE_SIZE:
         raise GankitError(f"--real-vs-real needs a dataset with train and test splits "
                           f"({', '.join(NATIVE_SIZE)}), got {dataset!r}")
     data = DataConfig(dataset=dataset, root=root, image_size=image_size or NATIVE_SIZE[dataset])
     extract = make_extractor(opts, dataset)
-    names = parse_metrics(opts.metrics) if opts.metrics else [
-        m for m in METRICS if m != "is" or extract.has_logits]
     train_images, train_name = reference_images(data, opts.n, "train", seed=opts.seed + 1)
     ref_images, reference = reference_images(data, opts.n, opts.reference_split)
     fake = reference_features(train_images, extract, opts.batch_size, opts.progress, opts.use_cache)
     real = reference_features(ref_images, extract, opts.batch_size, opts.progress, opts.use_cache)
-    result = compute(names, real, fake, None, opts.seed)
-    return {"metric": "real_vs_real", **{k: v for k, v in result.items() if k != "warnings"},
-            "features": extract.name, "protocol": extract.protocol, "reference": reference,
-            "compared": train_name, "n_real": len(real.features), "n_fake": len(fake.features),
-            "seed": opts.seed, "gankit": __version__, "warnings": result["warnings"]}
-
-
+    return score(metric_names(opts, extract), real, fake, extract, opts, "real_vs_real", reference,
+                 compared=train_name)
 
 
 def save_reference_statistics(out, opts: ImageEvalOptions, run=None, dataset: str | None = None,

@@ -32,7 +32,9 @@ def describe(result: dict[str, Any]) -> str:
                      f"(kept {100 * result['acceptance']:.1f}% of G's samples)")
         return line
     protocol = result["protocol"]
-    return (f"{result['n_fake']} samples vs {result['reference']}; features: {result['features']} "
+    fake = result.get("compared") or f"{result['n_fake']} samples"
+    weights = {True: " (EMA weights)", False: " (raw weights)"}.get(result.get("ema"), "")
+    return (f"{fake}{weights} vs {result['reference']}; features: {result['features']} "
             f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"
             + table(result))
 

@@ -8,26 +8,37 @@ from typing import Any
 
 from gankit.data.toy import TOY_MIXTURES
 from gankit.errors import GankitError
-from gankit.evaluate.images import ImageEvalOptions, evaluate_generator
+from gankit.evaluate.images import ImageEvalOptions, evaluate_generator, reference_count
 from gankit.evaluate.record import record
 from gankit.evaluate.ssl import ssl_accuracies
 from gankit.evaluate.toy import TOY_EVAL_SAMPLES, evaluate_toy, evaluate_toy_with_rejection
+from gankit.logs import get_logger
 from gankit.runtime.distributed import current_world
+
+log = get_logger("eval")
 
 
 def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
                  image_opts: ImageEvalOptions | None = None, ema: bool = True,
-                 rejection: float | None = None) -> dict[str, Any]:
-    """Evaluate a run's latest generator (EMA when present) and record the result. Toy runs
-    with `rejection` (a quantile) are measured on samples kept by D's rejection sampling."""
+                 rejection: float | None = None, data_dir: str | None = None) -> dict[str, Any]:
+    """Evaluate a run's latest generator (EMA when present) and record the result (`n`
+    None: 10,000 samples, or as many as the reference holds when it holds fewer). Toy runs
+    with `rejection` (a quantile) are measured on samples kept by D's rejection sampling;
+    `data_dir`: the run's dataset moved there (checked to be the same data)."""
     from gankit.inference import ModelFolder
     from gankit.runs import load_generator, load_run_config
 
     cfg = load_run_config(run_dir)
+    if data_dir is not None:
+        from gankit.launch import moved_data
+
+        moved_data(Path(run_dir), cfg, data_dir)
     if rejection is not None and cfg.data.dataset not in TOY_MIXTURES:
         raise GankitError("--rejection is for 2-D toy runs")
     folder = ModelFolder.open(run_dir)
     generator = load_generator(run_dir, ema=ema)
+    sampler_net = folder.model("sampler")[1]["net"] if "sampler" in folder.index["models"] else "G"
+    used_ema = folder.weights(sampler_net, ema).name.endswith("_ema.safetensors")
     step = int(folder.index["step"])
     if "classifier" in folder.index["models"]:  # a semi-supervised run: its classifier's accuracy
         result = {"metric": "ssl_accuracy", **ssl_accuracies(run_dir)}
@@ -41,10 +52,16 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
         result = {"metric": "toy_modes", **report.as_dict()}
     else:
         opts = image_opts or ImageEvalOptions()
-        opts = dataclasses.replace(opts, n=n or opts.n, seed=seed)
+        if n is None:
+            available = reference_count(cfg.data, opts.reference_split)
+            n = min(opts.n, available)
+            if n < opts.n:
+                log.info(f"{available} reference images: evaluating {n} samples against them")
+        opts = dataclasses.replace(opts, n=n, seed=seed)
         result = evaluate_generator(generator, cfg.data, opts)
     if not current_world().is_main:
         return {}
+    result["ema"] = used_ema
     record(Path(run_dir), step, result)
     return {"step": step, **result}
 

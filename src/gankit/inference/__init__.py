@@ -33,7 +33,8 @@ def load(path: str | Path, model: str | None = None, ema: bool = True,
     kind = entry.get("kind")
     net = folder.load_net(entry["net"], ema=ema, device=device)
     if kind == "sampler":
-        return Sampler(net, entry["latent_dim"], entry.get("num_classes"), tuple(entry["output_shape"]))
+        return Sampler(net, entry["latent_dim"], entry.get("num_classes"), tuple(entry["output_shape"]),
+                       entry.get("dataset", ""))
     if kind == "translator":
         return Translator(net, tuple(entry["source_shape"]), tuple(entry["target_shape"]),
                           entry.get("latent_dim", 0), entry.get("num_styles"),

@@ -20,6 +20,7 @@ class Sampler:
     latent_dim: int
     num_classes: int | None
     output_shape: tuple[int, ...]
+    dataset: str = ""  # what it was trained on (for 2-D toys: the mixture drawn beneath samples)
 
     @property
     def conditional(self) -> bool:

@@ -27,7 +27,9 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 def kid(real: Any, fake: Any, subsets: int = 100, subset_size: int = 1000,
         seed: int = 0) -> tuple[float, float]:
     """Mean and (population) std of the unbiased MMD² over `subsets` random subsets of
-    `subset_size` rows drawn without replacement from each set, seeded by `seed`."""
+    `subset_size` rows drawn without replacement from each set, seeded by `seed`. When both
+    sets fit in one subset, the MMD² of the whole sets and a std of nan (there is no spread
+    to report)."""
     real, fake = feature_pair(real, fake)
     if subsets < 1:
         from gankit.errors import GankitError
@@ -37,6 +39,10 @@ def kid(real: Any, fake: Any, subsets: int = 100, subset_size: int = 1000,
     if m < subset_size:
         warnings.warn(f"KID subsets of {m} rows instead of {subset_size} (only "
                       f"{len(real)} real, {len(fake)} fake samples)", SmallSampleWarning, stacklevel=2)
+    if m == len(real) == len(fake):  # every subset would be both whole sets: one value, no spread
+        warnings.warn(f"KID from one subset of all {m} samples: no spread between subsets",
+                      SmallSampleWarning, stacklevel=2)
+        return mmd2_unbiased(real, fake), float("nan")
     rng = np.random.default_rng(seed)
     values = np.array([
         mmd2_unbiased(real[rng.choice(len(real), m, replace=False)],

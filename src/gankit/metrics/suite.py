@@ -75,6 +75,7 @@ def table(result: dict[str, Any]) -> str:
             value = f"{result[key]:.4f}"
             std_key = key.replace("_mean", "_std")
             if std_key != key and std_key in result:
-                value += f" ± {result[std_key]:.4f}"
+                std = result[std_key]
+                value += " (one subset: no spread)" if std != std else f" ± {std:.4f}"
             rows.append(f"{label:<10} {value}")
     return "\n".join(rows)

@@ -67,7 +67,8 @@ class SamplerRecipe(Recipe):
     def models(self) -> dict[str, dict[str, Any]]:
         return {"sampler": {"kind": "sampler", "net": "G", "latent_dim": self.latent_dim,
                             "num_classes": self.num_classes,
-                            "output_shape": list(self.spec.sample_shape), "data": self.spec.kind}}
+                            "output_shape": list(self.spec.sample_shape), "data": self.spec.kind,
+                            "dataset": self.cfg.data.dataset}}
 
     def refresh_ema(self, name: str, net: nn.Module) -> None:
         if name == "G":

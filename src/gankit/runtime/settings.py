@@ -83,6 +83,20 @@ def compiler_missing(device: torch.device) -> str | None:
     return f"inductor on CPU needs a C++ compiler ({compiler} is not on PATH)"
 
 
+def _auto_precision(cuda: bool, compiled: bool, conv: bool) -> tuple[str, str]:
+    """(precision, why) for train.precision = "auto"."""
+    if cuda:
+        # on an H100 eager DCGAN steps are launch-bound and bf16's casts made them 0-15 %
+        # slower than fp32 (TF32 convolutions); compiled, bf16 was faster
+        return ("bf16" if compiled and torch.cuda.is_bf16_supported() else "fp32"), ""
+    if not conv:
+        return "fp32", ""  # 2-D toys and MLPs: bf16's 8-bit mantissa blurs the coordinates
+    from gankit.runtime.cpu_probe import bf16_pays
+
+    pays, speedup = bf16_pays()  # measured on this CPU, cached
+    return ("bf16" if pays else "fp32"), f" (bf16 {speedup:.2f}x fp32 on this CPU)"
+
+
 def resolve_runtime(cfg: RunConfig, world: World, double_backward: bool = False) -> Runtime:
     """The device, precision, layout and compile settings for `cfg` on this machine
     (`double_backward`: the recipe takes gradients of gradients, which compile cannot)."""
@@ -94,12 +108,10 @@ def resolve_runtime(cfg: RunConfig, world: World, double_backward: bool = False)
                           f"divide evenly across the {world.size} processes torchrun started")
     compile_nets = t.compile == "true"
     precision = t.precision
+    conv = all(getattr(o, "convolutional", True) for o in cfg.nets.values())
     if precision == "auto":
-        # measured on an H100 (README): eager DCGAN steps are launch-bound and bf16's casts
-        # made them 0-15 % slower than fp32 (TF32 convolutions); compiled, bf16 was faster.
-        # On CPUs without bf16 units (the README's 2-core machine) bf16 is 25x slower.
-        precision = "bf16" if cuda and compile_nets and torch.cuda.is_bf16_supported() else "fp32"
-        chosen.append(f"precision {precision}")
+        precision, why = _auto_precision(cuda, compile_nets, conv)
+        chosen.append(f"precision {precision}{why}")
     if t.compile == "auto":
         compile_nets = False  # compiling costs minutes up front; switch on for long runs
         chosen.append("compile off")
@@ -112,16 +124,16 @@ def resolve_runtime(cfg: RunConfig, world: World, double_backward: bool = False)
     notes = []
     if precision == "bf16" and not cuda and not cpu_has_bf16():
         notes.append("this CPU has no bf16 units; bf16 autocast ran DCGAN 25x slower than "
-                     "fp32 on such a CPU (README)")
-    conv = any(getattr(o, "convolutional", True) for o in cfg.nets.values())
+                     "fp32 on such a CPU (docs/results/throughput.md)")
     # measured on an H100 with PyTorch 2.11: compiled conv backward in channels-last fails
-    # (convolution_backward stride mismatch), in the plain loop of the benchmark too (README)
+    # (convolution_backward stride mismatch), in the plain loop of the benchmark too
     compiled_cuda = compile_nets and cuda
     channels_last = t.channels_last == "true"
     if t.channels_last == "auto":
-        # measured on this 2-core CPU: 13 % more img/s for DCGAN-32, 7 % for DCGAN-64 (README);
-        # on an H100, eager, within noise of contiguous (README)
-        channels_last = conv and not compiled_cuda
+        # measured on a 2-core CPU: 13 % more img/s for DCGAN-32, 7 % for DCGAN-64; on an
+        # H100, eager, within noise of contiguous (docs/results/throughput.md)
+        channels_last = any(getattr(o, "convolutional", True) for o in cfg.nets.values()) \
+            and not compiled_cuda
         chosen.append(f"channels_last {'on' if channels_last else 'off'}")
     elif channels_last and compiled_cuda and conv:
         raise GankitError("train.channels_last: torch.compile on CUDA fails on channels-last conv "

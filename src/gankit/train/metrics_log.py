@@ -43,6 +43,20 @@ class MetricsLogger:
             for key, value in scalars.items():
                 self.writer.add_scalar(key, value, step)
 
+    def image(self, step: int, tag: str, path: Path) -> None:
+        """A picture (a PNG written by the run) in TensorBoard."""
+        if self.writer is not None:
+            import numpy as np
+            from PIL import Image
+
+            with Image.open(path) as picture:
+                array = np.asarray(picture.convert("RGB"))
+            self.writer.add_image(tag, array, step, dataformats="HWC")
+
+    def text(self, tag: str, text: str) -> None:
+        if self.writer is not None:
+            self.writer.add_text(tag, text.replace("\n", "  \n"), 0)
+
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()

@@ -12,8 +12,9 @@ import torch
 from tqdm import tqdm
 
 from gankit import __version__
-from gankit.config import RunConfig
+from gankit.config import RunConfig, to_toml
 from gankit.data import build_source, build_stream, held_out_source
+from gankit.data.fingerprint import write_fingerprint
 from gankit.errors import GankitError, TrainingInterrupted
 from gankit.logs import get_logger
 from gankit.recipes import StepContext, recipe_class
@@ -32,6 +33,21 @@ from gankit.train.signals import StopRequests
 from gankit.train.visuals import save_visuals
 
 log = get_logger("train")
+# reads well at 80 columns: percentage, a short bar, steps, times and rate, then the losses
+BAR_FORMAT = "{percentage:3.0f}%|{bar:12}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]{postfix}"
+
+
+def _losses(row: dict) -> str:
+    """The losses of a log row, short: 'd=1.39 g=0.721' (at most 30 characters)."""
+    shown = " ".join(f"{k.removeprefix('loss_')}={float(v):.3g}" for k, v in row.items()
+                     if k.startswith("loss_"))
+    return shown[:30]
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else \
+        f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 @dataclasses.dataclass
@@ -85,8 +101,20 @@ class Trainer:
         elif self.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             write_run_config(self.run_dir, cfg)
+            write_fingerprint(self.run_dir, cfg.data, t.seed)
         if self.is_main:
             log.info(self.runtime.line())
+            log.info(self.describe_start())
+
+    def describe_start(self) -> str:
+        """What the run found: its data and the size of each net."""
+        shapes = ", ".join(f"{k} {'x'.join(map(str, v))}" if v else k
+                           for k, v in self.source.spec.shapes.items())
+        sizes = ", ".join(f"{name} {sum(p.numel() for p in net.parameters()) / 1e6:.2f}M"
+                          for name, net in self.recipe.modules().items())
+        held = f"; held out: {len(self.held_out)}" if self.held_out is not None else ""
+        return (f"data: {self.source.name}, {len(self.source)} examples ({shapes}){held}; "
+                f"parameters: {sizes}")
 
     def _training_view(self, name: str, net: torch.nn.Module):
         """`net` as the training step calls it: compiled and/or under DDP."""
@@ -179,8 +207,10 @@ class Trainer:
         per_step = t.batch_size * self.recipe.batches_per_step  # examples over all ranks
         batches = self.stream.iterate(self.step * self.recipe.batches_per_step)
         logger = MetricsLogger(self.run_dir, self.step, t.tensorboard) if self.is_main else None
+        if logger is not None and self.step == 0:
+            logger.text("config", to_toml(self.cfg))
         bar = tqdm(total=total, initial=self.step, unit="step", dynamic_ncols=True,
-                   disable=not self.progress)
+                   disable=not self.progress, bar_format=BAR_FORMAT)
         watch = FiniteWatch(self.device)
         sums: dict[str, torch.Tensor] = {}
         count, start = 0, time.perf_counter()
@@ -206,6 +236,8 @@ class Trainer:
                     for key, value in scalars.items():
                         sums[key] = sums[key] + value if key in sums else value.clone()
                     bar.update(1)
+                    if count == 1 and self.step == first_step + 1 and self.progress:
+                        bar.set_postfix_str(_losses(scalars), refresh=False)  # before the first log
                     last = self.step == total
                     log_now = self.step % t.log_every == 0 or last
                     sample_now = self.step % t.sample_every == 0 or last
@@ -219,15 +251,20 @@ class Trainer:
                         means = all_mean(torch.stack([v.float() for v in sums.values()]) / count)
                         row = dict(zip(sums, means.tolist(), strict=True))
                         row["img_per_s"] = rate
+                        row.update(self._learning_rates())
                         if logger is not None:
                             logger.log(self.step, row)
-                        bar.set_postfix({k: f"{v:.3g}" for k, v in row.items()}, refresh=False)
+                        bar.set_postfix_str(_losses(row), refresh=False)
                         if self.is_main and not self.progress:
-                            shown = " ".join(f"{k}={v:.4g}" for k, v in row.items())
-                            log.info(f"step {self.step}/{total} {shown}")
+                            shown = " ".join(f"{k}={v:.4g}" for k, v in row.items()
+                                             if not k.startswith("lr_"))
+                            eta = (total - self.step) * (now - start) / max(self.step - first_step, 1)
+                            log.info(f"step {self.step}/{total} {shown} eta {_duration(eta)}")
                         sums, count, window_start, window_step = {}, 0, now, self.step
                     if sample_now and self.is_main:
-                        self.save_visuals()
+                        picture = self.save_visuals()
+                        if picture is not None and logger is not None:
+                            logger.image(self.step, "visuals", picture)
                     if eval_now:
                         self.hooks.on_eval(self, logger)
                     if save_now:
@@ -265,6 +302,9 @@ class Trainer:
                 value = value.contiguous(memory_format=torch.channels_last)
             moved[key] = value
         return moved
+
+    def _learning_rates(self) -> dict[str, float]:
+        return {f"lr_{name}": opt.param_groups[0]["lr"] for name, opt in self.recipe.optimizers.items()}
 
     def _set_learning_rates(self) -> None:
         factor = linear_decay(self.step, self.cfg.train.steps, self.cfg.train.lr_decay_start)
