@@ -36,6 +36,17 @@ from gankit.train.metrics_log import read_metrics
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
+def cpu_flags() -> list[str]:
+    """The CPU's vector and matrix extensions that decide bf16 and fp32 speed."""
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return []
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
+                  if line.startswith("flags")), [])
+    return sorted(f for f in flags if f.startswith(("avx", "amx")) or f in ("fma", "f16c"))
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -168,6 +179,7 @@ def main() -> None:
         "ratio": round(best_ours / best_plain, 3), "peak_rss_mib": round(rss_mib),
         "peak_gpu_mib": {k: round(v / 2**20) for k, v in gpu_mem.items()} if device.type == "cuda" else None,
         "torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
+        "cpu_flags": cpu_flags(),
     }))
 
 

@@ -144,3 +144,22 @@ print("training modules:", loaded)
     assert "training modules: []" in done.stdout
     for m in ("AB", "BA"):
         torch.testing.assert_close(torch.load(tmp_path / f"{m}.pt", weights_only=True), here[m])
+
+
+def test_an_exported_sampler_draws_the_runs_images_in_a_process_without_training_code(idx_dir, tmp_path):
+    import gankit
+    from tests.conftest import tiny_config
+
+    run = tmp_path / "gan"
+    train(tiny_config(idx_dir, ema_decay=0.9), run, progress=False)
+    folder = gankit.export(run, tmp_path / "gan-export")
+    mine = gankit.load(run).sample(6, seed=3)
+    script = f"""
+import sys, torch, gankit
+torch.save(gankit.load({str(folder)!r}).sample(6, seed=3), {str(tmp_path / 's.pt')!r})
+print([k for k in sys.modules if k.startswith(("gankit.train", "gankit.recipes", "gankit.config"))])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+    assert torch.equal(torch.load(tmp_path / "s.pt", weights_only=True), mine)

@@ -39,3 +39,12 @@ def _held_out(root):
 
     source = build_source(DataConfig(dataset="paired", root=str(root), image_size=16), split="test")
     return [source.item(i) for i in range(len(source))]
+
+
+def test_a_sampler_command_on_a_translator_run_is_one_line(paired_dir, tmp_path, capsys):
+    from gankit.cli import main
+
+    train(tiny_translation_config(paired_dir, steps=2), tmp_path / "run", progress=False)
+    assert main(["sample", str(tmp_path / "run"), "--n", "4", "--grid", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds no sampler of noise (it holds: translator)" in err

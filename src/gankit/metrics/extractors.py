@@ -8,6 +8,7 @@ stamped on every result computed from its features.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from gankit.errors import GankitError
+from gankit.logs import get_logger
+
+log = get_logger("eval")
 
 
 @dataclass
@@ -77,11 +81,15 @@ class Extractor(ABC):
                    disable=not progress, leave=False)
         for start in range(0, len(images), batch_size):
             batch = torch.as_tensor(np.ascontiguousarray(images[start : start + batch_size]))
+            started = time.perf_counter()
             f, lg = self._forward(self._prepare(batch))
             feats.append(f.double().numpy())
             if lg is not None:
                 logits.append(lg.double().numpy())
             bar.update(len(batch))
+            if start == 0 and len(images) > 4 * batch_size:  # said up front, measured, not guessed
+                left = (time.perf_counter() - started) * (len(images) - len(batch)) / len(batch)
+                log.info(f"{self.name} features of {len(images)} images: about {left:.0f} s more")
         bar.close()
         return Features(np.concatenate(feats), np.concatenate(logits) if logits else None)
 
