@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -210,3 +209,37 @@ def test_inception_score_refuses_bad_inputs():
 def test_knn_needs_more_samples_than_k():
     with pytest.raises(GankitError, match="need more than 3 samples"):
         precision_recall(np.zeros((3, 2)), np.ones((3, 2)), k=3)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_ssim_and_psnr_match_scikit_image(channels):
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    from gankit.metrics.paired import l1, psnr, ssim
+
+    rng = np.random.default_rng(channels)
+    a = rng.uniform(size=(4, channels, 33, 29))
+    b = np.clip(a + rng.normal(0, 0.08, a.shape), 0, 1)
+    x, y = torch.from_numpy(a) * 2 - 1, torch.from_numpy(b) * 2 - 1
+    ref_ssim = np.mean([structural_similarity(a[i], b[i], gaussian_weights=True, sigma=1.5,
+                                              use_sample_covariance=False, data_range=1.0, channel_axis=0)
+                        for i in range(4)])
+    ref_psnr = np.mean([peak_signal_noise_ratio(a[i], b[i], data_range=1.0) for i in range(4)])
+    assert ssim(x, y) == pytest.approx(ref_ssim, abs=1e-12)
+    assert psnr(x, y) == pytest.approx(ref_psnr, abs=1e-9)
+    assert l1(x, y) == pytest.approx(np.abs(a - b).mean(), abs=1e-12)
+    cropped = np.mean([structural_similarity(a[i, :, 4:-4, 4:-4], b[i, :, 4:-4, 4:-4], gaussian_weights=True,
+                                             sigma=1.5, use_sample_covariance=False, data_range=1.0,
+                                             channel_axis=0) for i in range(4)])
+    assert ssim(x, y, border=4) == pytest.approx(cropped, abs=1e-12)
+    assert psnr(x, x) == math.inf and ssim(x, x) == pytest.approx(1.0)
+
+
+def test_the_y_channel_is_bt601_luma():
+    from gankit.metrics.paired import psnr
+
+    rgb = torch.rand(2, 3, 16, 16) * 2 - 1
+    noisy = (rgb + 0.05 * torch.randn_like(rgb)).clamp(-1, 1)
+    w = torch.tensor([65.481, 128.553, 24.966]).view(1, 3, 1, 1).double()
+    luma = lambda t: ((16 + (((t.double() + 1) / 2) * w).sum(1, keepdim=True)) / 255) * 2 - 1  # noqa: E731
+    assert psnr(rgb, noisy, y_channel=True) == pytest.approx(psnr(luma(rgb), luma(noisy)), rel=1e-6)

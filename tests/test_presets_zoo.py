@@ -31,9 +31,38 @@ def folder_dir(tmp_path_factory):
     return root
 
 
+TINY_TRANSLATION = ["nets.G.width=4", "nets.D.width=4", "nets.D.layers=2", "train.batch_size=2",
+                    "train.steps=2", "train.tensorboard=false", "train.precision=fp32"]
+
+
+def _translation_overrides(cfg, data_dir, tmp_path) -> list[str]:
+    from tests.conftest import make_paired_folders
+    from tests.test_glyphs_edges import HANZI
+
+    data = cfg.data
+    if data.dataset == "glyphs":
+        return [f'data.glyphs.charset="{HANZI}"', "data.image_size=32"]
+    if data.dataset == "edges":
+        return [f'data.root="{data_dir}"']
+    root = make_paired_folders(tmp_path / "pairs", n_train=4, n_test=2, size=20, layout=data.layout,
+                               rgb=True)
+    return [f'data.root="{root}"', "data.image_size=16", "data.load_size=20"]
+
+
 @pytest.mark.parametrize("name", preset_names())
 def test_preset_trains_end_to_end(name, data_dir, folder_dir, tmp_path):
     cfg = load_preset(name)
+    if cfg.data.dataset in ("glyphs", "edges", "paired", "unpaired"):
+        from tests.test_glyphs_edges import needs_cjk
+
+        if cfg.data.dataset == "glyphs" and needs_cjk.args[0]:
+            pytest.skip("CJK fonts not installed")
+        overrides = TINY_TRANSLATION + _translation_overrides(cfg, data_dir, tmp_path)
+        if "D" not in cfg.nets:
+            overrides = [o for o in overrides if not o.startswith("nets.D")]
+        result = train(load_preset(name, overrides), tmp_path / name, progress=False)
+        assert result.step == 2 and (tmp_path / name / "samples" / "step-00000002.png").is_file()
+        return
     image = cfg.data.dataset in ("fashion-mnist", "folder")
     root = folder_dir if cfg.data.dataset == "folder" else data_dir
     overrides = TINY_IMAGES + [f'data.root="{root}"'] if image else TINY_TOY

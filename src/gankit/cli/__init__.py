@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gankit.cli import compare, data, eval, export, interpolate, presets, sample, train
+from gankit.cli import compare, data, eval, export, interpolate, presets, sample, train, translate
 from gankit.errors import GankitError, TrainingInterrupted
 
-COMMANDS = {"train": train, "sample": sample, "interpolate": interpolate, "eval": eval,
-            "export": export, "compare": compare, "presets": presets, "data": data}
+COMMANDS = {"train": train, "sample": sample, "interpolate": interpolate, "translate": translate,
+            "eval": eval, "export": export, "compare": compare, "presets": presets, "data": data}
 
 EPILOG = """examples:
   gankit presets

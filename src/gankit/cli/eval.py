@@ -55,6 +55,14 @@ def add_parser(sub) -> None:
                           "that moved there: checked to be the same data)")
     p.add_argument("--no-cache", action="store_true", help="recompute reference features")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator")
+    p.add_argument("--model", metavar="NAME", help="which model of the run (e.g. a CycleGAN's AB or BA)")
+    p.add_argument("--test-mode", choices=["eval", "train"],
+                   help="translators: G deterministic (eval) or with dropout and batch statistics on "
+                   "(train, the pix2pix paper's noise); default: the run's recipe option")
+    p.add_argument("--y-channel", action="store_true",
+                   help="translators: PSNR/SSIM on the BT.601 luma of RGB images (as SR papers)")
+    p.add_argument("--border", type=int, default=0, metavar="PX",
+                   help="translators: crop PX pixels from every side before PSNR/SSIM")
     p.add_argument("--rejection", type=float, metavar="Q",
                           help="2-D toy runs: measure samples kept by discriminator rejection "
                           "sampling (Azadi et al. 2019), gamma at quantile Q of F over a "
@@ -64,12 +72,12 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> None:
     from gankit.errors import GankitError
     from gankit.evaluate import (
-        ImageEvalOptions,
         describe,
         evaluate_real_vs_real,
         evaluate_run,
         save_reference_statistics,
     )
+    from gankit.evaluate.translation import TranslationEvalOptions
     from gankit.runtime.distributed import join_eval_world
 
     given = [x for x in (args.run, args.real_vs_real, args.real) if x is not None]
@@ -80,11 +88,12 @@ def run(args: argparse.Namespace) -> None:
     if args.batch_size < 1:
         raise GankitError(f"--batch-size must be positive, got {args.batch_size}")
     world = join_eval_world()
-    opts = ImageEvalOptions(
+    opts = TranslationEvalOptions(
         metrics=args.metrics.split(",") if args.metrics else None, features=args.features,
         seed=args.seed, batch_size=args.batch_size, inception_weights=args.inception_weights,
         resize=args.resize, ref_stats=args.ref_stats, use_cache=not args.no_cache,
-        progress=sys.stderr.isatty() and world.is_main)
+        progress=sys.stderr.isatty() and world.is_main, y_channel=args.y_channel,
+        border=args.border, test_mode=args.test_mode)
     if args.n is not None:
         opts.n = args.n
     if args.real_vs_real or args.real:
@@ -98,7 +107,7 @@ def run(args: argparse.Namespace) -> None:
             result = evaluate_real_vs_real(args.real_vs_real, opts, args.image_size, args.data_dir or "")
     else:
         result = evaluate_run(args.run, args.n, args.seed, opts, ema=not args.no_ema,
-                              rejection=args.rejection, data_dir=args.data_dir)
+                              rejection=args.rejection, data_dir=args.data_dir, model=args.model)
     if not world.is_main:
         return  # rank 0 gathered every rank's features and reports
     for warning in result.get("warnings", []):

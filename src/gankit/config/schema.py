@@ -16,7 +16,31 @@ from gankit.fields import (
     opt,
 )
 
-DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25", "paired", "unpaired")
+DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25", "paired", "unpaired",
+            "glyphs", "edges")
+
+
+@dataclass
+class GlyphOptions:
+    """data.dataset = "glyphs": characters rendered in a source font and target fonts."""
+
+    source: str = opt("wqy-microhei", "the source font (a name of gankit data glyphs --help, or a "
+                      ".ttf/.otf/.ttc path)")
+    targets: list[str] = opt(["ukai"], "the target fonts, each a style id in this order ([] with a "
+                             "data.root dataset: all of its targets)")
+    charset: str = opt("gb2312", "gb2312 | ascii | chars:STRING | a text file of characters")
+    margin: NonNegativeInt = opt(0, "empty pixels around the ink (0: image_size / 16)")
+
+
+@dataclass
+class EdgeOptions:
+    """data.dataset = "edges": the Canny edges of a dataset's images (A) beside them (B)."""
+
+    of: str = opt("fashion-mnist", "the images: fashion-mnist | mnist | cifar10 | folder (data.root)")
+    sigma: Annotated[float, Range(0, lo_open=True)] = opt(1.0, "Gaussian blur before the gradients, px")
+    low: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = opt(
+        0.1, "hysteresis low threshold, a fraction of each image's largest gradient")
+    high: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = opt(0.2, "hysteresis high threshold")
 
 
 @dataclass
@@ -39,6 +63,8 @@ class DataConfig:
     load_size: NonNegativeInt = opt(0, "translation: resize to this, then crop image_size at a "
                                     "random place (jitter; 0: no crop)")
     flip: bool = opt(False, "translation: flip training pairs left-right at random")
+    glyphs: GlyphOptions = field(default_factory=lambda: GlyphOptions())
+    edges: EdgeOptions = field(default_factory=lambda: EdgeOptions())
     image_size: PositiveInt = opt(32, "images are resized to this many pixels a side")
     channels: Literal[0, 1, 3] = opt(0, "0 keeps the dataset's own; 1 or 3 converts")
     num_workers: NonNegativeInt = opt(0, "loader processes for folder datasets")

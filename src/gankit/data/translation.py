@@ -15,7 +15,7 @@ from gankit.data.transforms import PairedTransform
 from gankit.data.unpaired import DomainFolder, domain_dirs
 from gankit.errors import GankitError
 
-TRANSLATION_DATASETS = ("paired", "unpaired")
+TRANSLATION_DATASETS = ("paired", "unpaired", "glyphs", "edges")
 
 
 def _root(cfg: DataConfig) -> Path:
@@ -44,7 +44,18 @@ def _domains(cfg: DataConfig) -> tuple[Path, Path, bool]:
 
 
 def translation_spec(cfg: DataConfig) -> DataSpec:
+    if cfg.dataset == "glyphs":
+        from gankit.data.glyph_source import glyph_spec
+
+        return glyph_spec(cfg)
+    if cfg.dataset == "edges":
+        from gankit.data.edge_source import edge_spec
+
+        return edge_spec(cfg)
     size = cfg.image_size
+    if not cfg.root or not Path(cfg.root).is_dir():  # before its data is there: the shapes it will have
+        shape = (cfg.channels or 3, size, size)
+        return DataSpec(cfg.dataset, {"A": shape, "B": shape})
     if cfg.dataset == "paired":
         folder = _paired(cfg, size, check=False)
         shape = (folder.channels, size, size)
@@ -56,6 +67,14 @@ def translation_spec(cfg: DataConfig) -> DataSpec:
 
 
 def build_translation_source(cfg: DataConfig) -> Source:
+    if cfg.dataset == "glyphs":
+        from gankit.data.glyph_source import build_glyph_source
+
+        return build_glyph_source(cfg)
+    if cfg.dataset == "edges":
+        from gankit.data.edge_source import build_edge_source
+
+        return build_edge_source(cfg)
     transform = _transform(cfg)
     if cfg.dataset == "paired":
         folder = _paired(cfg, _load_size(cfg) if transform.random else cfg.image_size)

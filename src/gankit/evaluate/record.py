@@ -31,8 +31,13 @@ def describe(result: dict[str, Any]) -> str:
             line += (f"; after D's rejection sampling at quantile {result['rejection_quantile']} "
                      f"(kept {100 * result['acceptance']:.1f}% of G's samples)")
         return line
+    if result["metric"] == "translation" and "protocol" not in result:  # pair metrics only
+        return (f"{result['compared']} (test mode {result['test_mode']}) vs {result['reference']}; "
+                f"pixels in [0, 1]\n" + table(result))
     protocol = result["protocol"]
     fake = result.get("compared") or f"{result['n_fake']} samples"
+    if result["metric"] == "translation":
+        fake += f" (test mode {result['test_mode']})"
     weights = {True: " (EMA weights)", False: " (raw weights)"}.get(result.get("ema"), "")
     return (f"{fake}{weights} vs {result['reference']}; features: {result['features']} "
             f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"

@@ -20,7 +20,8 @@ log = get_logger("eval")
 
 def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
                  image_opts: ImageEvalOptions | None = None, ema: bool = True,
-                 rejection: float | None = None, data_dir: str | None = None) -> dict[str, Any]:
+                 rejection: float | None = None, data_dir: str | None = None,
+                 model: str | None = None) -> dict[str, Any]:
     """Evaluate a run's latest generator (EMA when present) and record the result (`n`
     None: 10,000 samples, or as many as the reference holds when it holds fewer). Toy runs
     with `rejection` (a quantile) are measured on samples kept by D's rejection sampling;
@@ -36,6 +37,9 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     if rejection is not None and cfg.data.dataset not in TOY_MIXTURES:
         raise GankitError("--rejection is for 2-D toy runs")
     folder = ModelFolder.open(run_dir)
+    models = folder.index["models"]
+    if any(m.get("kind") == "translator" for m in models.values()):
+        return _evaluate_translation_run(run_dir, cfg, folder, image_opts, ema, n, seed, model)
     generator = load_generator(run_dir, ema=ema)
     sampler_net = folder.model("sampler")[1]["net"] if "sampler" in folder.index["models"] else "G"
     used_ema = folder.weights(sampler_net, ema).name.endswith("_ema.safetensors")
@@ -66,3 +70,27 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
     return {"step": step, **result}
 
 
+
+
+def _evaluate_translation_run(run_dir, cfg, folder, opts, ema: bool, n: int | None, seed: int,
+                              model: str | None) -> dict[str, Any]:
+    """A translator run on its held-out split (data.test_split)."""
+    from gankit.data import held_out_source
+    from gankit.evaluate.translation import TranslationEvalOptions, evaluate_translator
+    from gankit.inference import load
+
+    name, entry = folder.model(model or next(k for k, m in folder.index["models"].items()
+                                             if m.get("kind") == "translator"))
+    test = held_out_source(cfg.data)
+    if test is None:
+        raise GankitError(f"{run_dir}'s data has no held-out split ({cfg.data.test_split}) to evaluate on")
+    fields = {f.name: getattr(opts, f.name) for f in dataclasses.fields(ImageEvalOptions)} if opts else {}
+    if not isinstance(opts, TranslationEvalOptions):
+        opts = TranslationEvalOptions(**{**fields, "features": "inception"} if fields else {})
+    opts = dataclasses.replace(opts, n=n or len(test), seed=seed)
+    translator = load(run_dir, model=name, ema=ema)
+    result = evaluate_translator(translator, test, opts, f"{name} of {Path(run_dir).name}")
+    result["ema"] = folder.weights(entry["net"], ema).name.endswith("_ema.safetensors")
+    result["model"] = name
+    record(Path(run_dir), int(folder.index["step"]), result)
+    return {"step": int(folder.index["step"]), **result}

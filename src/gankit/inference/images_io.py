@@ -13,9 +13,12 @@ from gankit.errors import GankitError
 from gankit.images import to_uint8
 
 
-def read_folder(src: str | Path, shape: tuple[int, ...]) -> tuple[list[str], torch.Tensor]:
-    """(relative names without extension, float NCHW in [-1, 1] resized to shape[1:])."""
+def image_files(src: str | Path, shape: tuple[int, ...]) -> tuple[list[Path], Path]:
+    """(the input image files, the folder their names are relative to), checked up front: a
+    missing input, or images of another channel count than the model's, is one line."""
     src = Path(src)
+    if not src.exists():
+        raise GankitError(f"--input {src} does not exist")
     files = [src] if src.is_file() else list_images(src)
     channels = shape[0]
     wrong = [f for f in files if native_channels(f) != channels]
@@ -23,9 +26,12 @@ def read_folder(src: str | Path, shape: tuple[int, ...]) -> tuple[list[str], tor
         kind = "grayscale" if channels == 1 else "colour"
         raise GankitError(f"{len(wrong)} of {len(files)} input images are not {kind} as this model's "
                           f"input ({channels} channel{'s' if channels > 1 else ''}); first: {wrong[0]}")
-    base = src.parent if src.is_file() else src
-    names = [str(f.relative_to(base).with_suffix("")) for f in files]
-    return names, torch.stack([load_image(f, shape[-1], channels, crop=False) for f in files])
+    return files, src.parent if src.is_file() else src
+
+
+def read_images(files: list[Path], shape: tuple[int, ...]) -> torch.Tensor:
+    """Float NCHW in [-1, 1], each resized to shape[1:]."""
+    return torch.stack([load_image(f, shape[-1], shape[0], crop=False) for f in files])
 
 
 def write_images(images: torch.Tensor, names: list[str], dst: str | Path) -> list[Path]:

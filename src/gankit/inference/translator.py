@@ -45,7 +45,7 @@ class Translator:
         self._check(images)
         if seed is not None:
             torch.manual_seed(seed)
-        device = next(self.net.parameters()).device
+        device = next(self.net.parameters(), torch.zeros(())).device
         was_training = self.net.training
         self.net.train(self.test_mode == "train")
         try:
@@ -64,9 +64,25 @@ class Translator:
             self.net.train(was_training)
         return torch.cat(parts)
 
-    def translate_folder(self, src: str | Path, dst: str | Path, batch_size: int = 16) -> list[Path]:
-        """Every image under `src` translated into `dst`, keeping relative names (as PNG)."""
-        from gankit.inference.images_io import read_folder, write_images
+    def translate_folder(self, src: str | Path, dst: str | Path, batch_size: int = 16,
+                         seed: int | None = None, progress: bool | None = None) -> list[Path]:
+        """Every image under `src` (or the image `src`) translated into `dst`, keeping relative
+        names (as PNG), a batch at a time with a progress bar."""
+        import sys
 
-        names, images = read_folder(src, self.source_shape)
-        return write_images(self.translate(images, batch_size=batch_size), names, dst)
+        from tqdm import tqdm
+
+        from gankit.inference.images_io import image_files, read_images, write_images
+
+        files, base = image_files(src, self.source_shape)
+        show = sys.stderr.isatty() if progress is None else progress
+        written = []
+        with tqdm(total=len(files), unit="img", disable=not show, leave=False) as bar:
+            for i in range(0, len(files), batch_size):
+                chunk = files[i:i + batch_size]
+                names = [str(f.relative_to(base).with_suffix("")) for f in chunk]
+                out = self.translate(read_images(chunk, self.source_shape), batch_size=batch_size,
+                                     seed=None if seed is None else seed + i)
+                written += write_images(out, names, dst)
+                bar.update(len(chunk))
+        return written
