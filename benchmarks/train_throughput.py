@@ -1,11 +1,13 @@
 """gankit's Trainer vs a plain PyTorch loop of the same nets, batch and settings, in one process.
 
-    python benchmarks/train_throughput.py [--preset dcgan-fashion-mnist] [--image-size 64]
-        [--batch-size 256] [--precision fp32|bf16|fp16] [--compile [--compile-mode M]] [--channels-last]
-        [--steps 60] [--repeats 2] [--device auto|cpu|cuda]
+    python benchmarks/train_throughput.py [--preset dcgan-fashion-mnist | pix2pix-glyphs]
+        [--image-size 64] [--batch-size 256] [--precision fp32|bf16|fp16] [--compile
+        [--compile-mode M]] [--channels-last] [--steps 60] [--repeats 2] [--device auto|cpu|cuda]
 
-Both loops run the DCGAN update (D on real and fake, then G) on in-memory batches with the
-same autocast precision, memory layout and torch.compile setting; the two are interleaved
+Both loops run the preset's update (a GAN preset: DCGAN's D on real and fake, then G; a
+pix2pix preset: the conditional PatchGAN D on (A, B) and (A, G(A)), then G with L1) on
+in-memory batches with the same autocast precision, memory layout and torch.compile
+setting; the two are interleaved
 `--repeats` times (so drift of the machine hits both) after `--warmup` steps each. Prints
 img/s and ms/step of each, their ratio, peak RSS of the process and, on CUDA, peak GPU
 memory of each loop; the last line is one JSON object.
@@ -103,6 +105,52 @@ def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.d
     return steps * batch / (time.perf_counter() - start)
 
 
+def plain_pix2pix_loop(cfg, data: dict, steps: int, warmup: int, device: torch.device,
+                       precision: str, channels_last: bool, compile_mode: str | bool) -> float:
+    """The pix2pix repository's update, written plainly: img/s."""
+    torch.manual_seed(0)
+    a_all, b_all = data["A"], data["B"]
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    shape = tuple(b_all.shape[1:])
+    gen = build_net("translator", cfg.nets["G"], shape, in_channels=a_all.shape[1])
+    gen = gen.to(device, memory_format=layout)
+    judged = (a_all.shape[1] + b_all.shape[1], *shape[1:])
+    disc = build_net("discriminator", cfg.nets["D"], judged).to(device, memory_format=layout)
+    betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
+    run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
+                    if compile_mode else (gen, disc))
+    autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
+                else contextlib.nullcontext())
+    batch, weight = cfg.train.batch_size, cfg.options.l1
+    bce = F.binary_cross_entropy_with_logits
+    start = None
+    for i in range(steps + warmup):
+        if i == warmup:
+            _sync(device)
+            start = time.perf_counter()
+        idx = torch.randint(len(a_all), (batch,), device=a_all.device)
+        a, b = (t[idx].contiguous(memory_format=layout) for t in (a_all, b_all))
+        with autocast:
+            fake = run_g(a)
+            real_out = run_d(torch.cat([a, b], 1)).float()
+            fake_out = run_d(torch.cat([a, fake.detach()], 1)).float()
+            loss_d = 0.5 * (bce(real_out, torch.ones_like(real_out))
+                            + bce(fake_out, torch.zeros_like(fake_out)))
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        with autocast:
+            out = run_d(torch.cat([a, fake], 1)).float()
+            loss_g = bce(out, torch.ones_like(out)) + weight * F.l1_loss(fake.float(), b.float())
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+    _sync(device)
+    return steps * batch / (time.perf_counter() - start)
+
+
 def gankit_loop(cfg, steps: int, warmup: int) -> float:
     """gankit's Trainer: img/s of the logged window (one log row over the timed steps)."""
     with tempfile.TemporaryDirectory() as run_dir:
@@ -144,15 +192,19 @@ def main() -> None:
     if args.batch_size:
         overrides.append(f"train.batch_size={args.batch_size}")
     cfg = load_preset(args.preset, overrides)
-    data = build_source(cfg.data, 0).fields["image"].to(device)
+    source = build_source(cfg.data, 0)
+    translation = cfg.recipe == "pix2pix"
+    data = ({k: source.fields[k].to(device) for k in ("A", "B")} if translation
+            else source.fields["image"].to(device))
+    plain_loop_of = plain_pix2pix_loop if translation else plain_loop
     plain, ours, gpu_mem = [], [], {"plain": 0, "gankit": 0}
     for _ in range(args.repeats):
         for name in ("plain", "gankit"):
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)
             if name == "plain":
-                plain.append(plain_loop(cfg, data, args.steps, args.warmup, device, args.precision,
-                                        args.channels_last, args.compile and args.compile_mode))
+                plain.append(plain_loop_of(cfg, data, args.steps, args.warmup, device, args.precision,
+                                           args.channels_last, args.compile and args.compile_mode))
             else:
                 ours.append(gankit_loop(load_preset(args.preset, overrides), args.steps, args.warmup))
             if device.type == "cuda":

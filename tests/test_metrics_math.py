@@ -243,3 +243,39 @@ def test_the_y_channel_is_bt601_luma():
     w = torch.tensor([65.481, 128.553, 24.966]).view(1, 3, 1, 1).double()
     luma = lambda t: ((16 + (((t.double() + 1) / 2) * w).sum(1, keepdim=True)) / 255) * 2 - 1  # noqa: E731
     assert psnr(rgb, noisy, y_channel=True) == pytest.approx(psnr(luma(rgb), luma(noisy)), rel=1e-6)
+
+
+def _lpips_files(folder, seed=0):
+    """Same-architecture random weights in the two files LPIPS reads (the real ones cannot be
+    downloaded here); the AlexNet file is named so its name's hash prefix does not match."""
+    from gankit.metrics.lpips import LPIPS
+
+    torch.manual_seed(seed)
+    net = LPIPS()
+    folder.mkdir(exist_ok=True)
+    torch.save({f"features.{k}": v for k, v in net.net.features.state_dict().items()},
+               folder / "alexnet-owt-7be5be79.pth")
+    torch.save({f"lin{i}.model.1.weight": lin.weight.abs() for i, lin in enumerate(net.lins)},
+               folder / "alex.pth")
+    return net
+
+
+def test_lpips_loads_local_weights_and_is_a_distance(tmp_path):
+    from gankit.metrics.lpips import load_lpips, lpips_distance
+
+    with pytest.raises(GankitError, match="LPIPS needs alexnet-owt-7be5be79.pth .* cannot be downloaded"):
+        load_lpips(str(tmp_path / "none"))
+    _lpips_files(tmp_path / "w")
+    with pytest.raises(GankitError, match="does not match the prefix in its name"):
+        load_lpips(str(tmp_path / "w"))  # random weights are not torchvision's: caught by the checksum
+    net = load_lpips(str(tmp_path / "w"), check_alexnet=False)
+    assert set(net.digests) == {"alexnet", "linear"}
+    x, y = torch.rand(3, 3, 64, 64) * 2 - 1, torch.rand(3, 3, 64, 64) * 2 - 1
+    assert lpips_distance(x, x, net=net) == pytest.approx(0.0, abs=1e-7)
+    d = lpips_distance(x, y, net=net)
+    assert d > 0 and d == pytest.approx(lpips_distance(y, x, net=net), rel=1e-5)
+    gray = torch.rand(2, 1, 64, 64) * 2 - 1
+    assert lpips_distance(gray, gray.flip(-1), net=net) > 0  # grayscale replicated to RGB
+    torch.save({"features.0.weight": torch.zeros(1)}, tmp_path / "w" / "alexnet-owt-7be5be79.pth")
+    with pytest.raises(GankitError, match="do not fit"):
+        load_lpips(str(tmp_path / "w"), check_alexnet=False)

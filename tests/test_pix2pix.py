@@ -118,3 +118,22 @@ def test_pix2pix_trains_on_glyphs_and_eval_uses_their_test_characters(tmp_path):
 
     result = evaluate_run(run, image_opts=TranslationEvalOptions(metrics=["l1", "ssim"]))
     assert result["n"] == 2 and 0 < result["ssim"] < 1  # the two test characters of HANZI
+
+
+@needs_cjk
+def test_compare_puts_pix2pix_beside_the_l1_baseline_and_copying(tmp_path, capsys):
+    import csv
+
+    tiny = ["nets.G.width=4", "train.steps=2", "train.batch_size=5", "train.tensorboard=false",
+            "data.image_size=32", f'data.glyphs.charset="{HANZI}"', "train.precision=fp32"]
+    code = main(["compare", "pix2pix-glyphs", "l1-glyphs", "--seeds", "1", "--out", str(tmp_path / "c"),
+                 *[a for o in tiny for a in ("--set", o)], "--set", "nets.D.width=4"])
+    assert code == 2 and "nets.D: recipe l1 has nets G" in capsys.readouterr().err  # l1 has no D
+    code = main(["compare", "pix2pix-glyphs", "l1-glyphs", "--seeds", "1", "--out", str(tmp_path / "c"),
+                 *[a for o in tiny for a in ("--set", o)]])
+    assert code == 0, capsys.readouterr().err
+    with open(tmp_path / "c" / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["preset"] for r in rows] == ["pix2pix-glyphs", "l1-glyphs", "copy the input"]
+    assert all(0 <= float(r["ssim"]) <= 1 and float(r["fid"]) >= 0 for r in rows)
+    assert "| copy the input |" in (tmp_path / "c" / "summary.md").read_text()

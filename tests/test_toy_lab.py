@@ -121,7 +121,7 @@ def test_compare_with_rejection_adds_rows_for_runs_whose_d_allows_it(capsys, tmp
 
 def test_compare_refuses_toy_and_image_presets_together(capsys, tmp_path):
     assert main(["compare", "gan-ring8", "dcgan-fashion-mnist", "--out", str(tmp_path)]) == 2
-    assert "either 2-D toy presets or image presets" in capsys.readouterr().err
+    assert "presets of one kind: 2-D toys, image generators or translators" in capsys.readouterr().err
 
 
 def test_compare_of_image_presets_tabulates_eval_metrics(capsys, tmp_path, idx_dir):

@@ -16,6 +16,7 @@ import numpy as np
 from gankit.data.toy import TOY_MIXTURES, sample_mixture
 from gankit.errors import GankitError
 from gankit.evaluate import ImageEvalOptions, evaluate_run, evaluate_toy, evaluate_toy_with_rejection
+from gankit.evaluate.translation import TranslationEvalOptions
 from gankit.logs import quiet
 from gankit.metrics import ToyModeReport
 from gankit.presets import load_preset
@@ -26,7 +27,9 @@ from gankit.train.checkpoint import latest_checkpoint, load_state
 
 TOY_COLUMNS = ("modes", "high_quality", "reverse_kl", "spread", "seconds")
 # image metrics: key in eval results, table header, scale for display
-IMAGE_COLUMNS = (("fid", "FID", 1.0), ("kid_mean", "KID", 1.0), ("precision", "precision", 1.0),
+TRANSLATION_METRICS = ("l1", "psnr", "ssim", "fid", "kid")
+IMAGE_COLUMNS = (("l1", "L1", 1.0), ("psnr", "PSNR", 1.0), ("ssim", "SSIM", 1.0),
+                 ("fid", "FID", 1.0), ("kid_mean", "KID", 1.0), ("precision", "precision", 1.0),
                  ("recall", "recall", 1.0), ("class_accuracy", "class accuracy", 1.0),
                  ("accuracy", "SSL test accuracy", 1.0),
                  ("baseline_accuracy", "supervised-only accuracy", 1.0))
@@ -55,10 +58,11 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
     as preset "NAME + DRS Q"."""
     out_dir = Path(out_dir)
     configs = {name: load_preset(name, overrides) for name in presets}
-    kinds = {cfg.data.dataset in TOY_MIXTURES for cfg in configs.values()}
+    kinds = {_kind(cfg) for cfg in configs.values()}
     if len(kinds) > 1:
-        raise GankitError("gankit compare takes either 2-D toy presets or image presets, not both")
-    toy = kinds == {True}
+        raise GankitError("gankit compare takes presets of one kind: 2-D toys, image generators or "
+                          "translators")
+    toy, translation = kinds == {"toy"}, kinds == {"translation"}
     if rejection is not None and not toy:
         raise GankitError("gankit compare --rejection is for 2-D toy presets")
     rows = []
@@ -87,13 +91,16 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                     filtered = {"preset": f"{name} + DRS {rejection:g}", "seed": seed,
                                 "seconds": row["seconds"], **_toy_cells(report, points)}
             else:
-                opts = ImageEvalOptions(metrics=["fid", "kid", "pr"], n=eval_n)
-                measured = evaluate_run(run_dir, eval_n, 0, opts)
+                opts = (TranslationEvalOptions(metrics=list(TRANSLATION_METRICS)) if translation
+                        else ImageEvalOptions(metrics=["fid", "kid", "pr"], n=eval_n))
+                measured = evaluate_run(run_dir, None if translation else eval_n, 0, opts)
                 row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
                 row["picture"] = _last_sample_grid(run_dir)
                 log("   " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row)
                     + f" in {row['seconds']:.0f} s")
             rows += [row, filtered] if filtered else [row]
+    if translation:  # what copying the input scores on the same held-out split
+        rows.append(_copy_row(configs[presets[0]], log))
     table_names = list(dict.fromkeys(row["preset"] for row in rows))
     if toy:
         _write_toy_tables(rows, table_names, out_dir)
@@ -101,6 +108,28 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
         _write_image_tables(rows, table_names, out_dir)
     _plot(rows, table_names, seeds, out_dir)
     return rows
+
+
+def _kind(cfg) -> str:
+    from gankit.data.translation import TRANSLATION_DATASETS
+
+    if cfg.data.dataset in TOY_MIXTURES:
+        return "toy"
+    return "translation" if cfg.data.dataset in TRANSLATION_DATASETS else "images"
+
+
+def _copy_row(cfg, log) -> dict:
+    """The copy-the-input baseline (G(a) = a) on the held-out split of `cfg`'s data."""
+    from gankit.data import held_out_source
+    from gankit.evaluate.translation import copy_translator, evaluate_translator
+
+    test = held_out_source(cfg.data)
+    measured = evaluate_translator(copy_translator(test), test,
+                                   TranslationEvalOptions(metrics=list(TRANSLATION_METRICS)))
+    row = {"preset": "copy the input", "seed": 0, "seconds": 0.0}
+    row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
+    log("== copy the input: " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row))
+    return row
 
 
 def _rejection_applies(name: str, run_dir: Path, log, seed: int) -> bool:

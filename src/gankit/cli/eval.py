@@ -59,6 +59,9 @@ def add_parser(sub) -> None:
     p.add_argument("--test-mode", choices=["eval", "train"],
                    help="translators: G deterministic (eval) or with dropout and batch statistics on "
                    "(train, the pix2pix paper's noise); default: the run's recipe option")
+    p.add_argument("--lpips-weights", metavar="DIR",
+                   help="translators: a folder with LPIPS's weights (alexnet-owt-7be5be79.pth and "
+                   "alex.pth), which cannot be downloaded here; then --metrics may name lpips")
     p.add_argument("--y-channel", action="store_true",
                    help="translators: PSNR/SSIM on the BT.601 luma of RGB images (as SR papers)")
     p.add_argument("--border", type=int, default=0, metavar="PX",
@@ -87,6 +90,10 @@ def run(args: argparse.Namespace) -> None:
         raise GankitError(f"--n must be at least 2, got {args.n}")
     if args.batch_size < 1:
         raise GankitError(f"--batch-size must be positive, got {args.batch_size}")
+    if args.lpips_weights:
+        import os
+
+        os.environ["GANKIT_LPIPS_WEIGHTS"] = args.lpips_weights  # the lookup's second place
     world = join_eval_world()
     opts = TranslationEvalOptions(
         metrics=args.metrics.split(",") if args.metrics else None, features=args.features,

@@ -24,24 +24,28 @@ class Metric:
     keys: tuple[str, ...]  # the result keys it writes
     labels: tuple[str, ...]  # how `gankit eval` prints each key
     compute: Callable[..., dict[str, float]]
+    available: Callable[[], bool] = lambda: True  # False: not computed unless asked (then it says why)
 
 
 REGISTRY: dict[str, Metric] = {}
 
 
-def register_metric(name: str, needs: str, keys: tuple[str, ...], labels: tuple[str, ...]) -> Callable:
+def register_metric(name: str, needs: str, keys: tuple[str, ...], labels: tuple[str, ...],
+                    available: Callable[[], bool] | None = None) -> Callable:
     if needs not in NEEDS:
         raise ValueError(f"unknown need {needs!r}")  # a bug, not user input
 
     def decorate(fn: Callable[..., dict[str, float]]) -> Callable[..., dict[str, float]]:
-        REGISTRY[name] = Metric(name, needs, keys, labels, fn)
+        REGISTRY[name] = Metric(name, needs, keys, labels, fn, available or (lambda: True))
         return fn
     return decorate
 
 
-def names_needing(needs: str) -> list[str]:
+def names_needing(needs: str, only_available: bool = True) -> list[str]:
+    """The metrics of `needs` (by default those whose weights or data are at hand)."""
     _load()
-    return [name for name, m in REGISTRY.items() if m.needs == needs]
+    return [name for name, m in REGISTRY.items() if m.needs == needs
+            and (not only_available or m.available())]
 
 
 def parse_metrics(text: str | list[str] | tuple[str, ...], needs: tuple[str, ...] = NEEDS) -> list[str]:
@@ -63,4 +67,4 @@ def labels() -> list[tuple[str, str]]:
 
 
 def _load() -> None:
-    from gankit.metrics import paired, suite  # noqa: F401 (they register their metrics)
+    from gankit.metrics import lpips, paired, suite  # noqa: F401 (they register their metrics)
