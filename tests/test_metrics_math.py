@@ -207,7 +207,7 @@ def test_inception_score_refuses_bad_inputs():
 
 
 def test_knn_needs_more_samples_than_k():
-    with pytest.raises(GankitError, match="need more than 3 samples"):
+    with pytest.raises(GankitError, match=r"k must be an integer in \[1, 2\] for 3 samples, got 3"):
         precision_recall(np.zeros((3, 2)), np.ones((3, 2)), k=3)
 
 
@@ -279,3 +279,17 @@ def test_lpips_loads_local_weights_and_is_a_distance(tmp_path):
     torch.save({"features.0.weight": torch.zeros(1)}, tmp_path / "w" / "alexnet-owt-7be5be79.pth")
     with pytest.raises(GankitError, match="do not fit"):
         load_lpips(str(tmp_path / "w"), check_alexnet=False)
+
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: fid(np.zeros((5, 0)), np.zeros((5, 0))), "width 0"),
+    (lambda: precision_recall(np.random.rand(20, 3), np.random.rand(20, 3), k=0), "k must be an integer"),
+    (lambda: density_coverage(np.random.rand(20, 3), np.random.rand(20, 3), k=-2), "k must be an integer"),
+    (lambda: fid(np.random.rand(20, 3) * 1e160, np.random.rand(20, 3)), "overflow float64"),
+    (lambda: frechet_distance(np.array([np.nan, 0.0]), np.eye(2), np.zeros(2), np.eye(2)), "mu holds NaN"),
+    (lambda: kid(np.random.rand(20, 3), np.random.rand(20, 3), subset_size=1), "subset_size must be"),
+])
+def test_metric_misuse_is_one_clear_error(call, message):
+    with pytest.raises(GankitError, match=message):
+        call()

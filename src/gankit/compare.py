@@ -17,6 +17,8 @@ from gankit.data.toy import TOY_MIXTURES, sample_mixture
 from gankit.errors import GankitError
 from gankit.evaluate import ImageEvalOptions, evaluate_run, evaluate_toy, evaluate_toy_with_rejection
 from gankit.evaluate.translation import TranslationEvalOptions
+from gankit.images import save_figure
+from gankit.io import atomic_write, write_text
 from gankit.logs import quiet
 from gankit.metrics import ToyModeReport
 from gankit.presets import load_preset
@@ -156,7 +158,7 @@ def _last_sample_grid(run_dir: Path) -> np.ndarray | None:
 
 
 def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
-    with open(path, "w", newline="") as handle:
+    with atomic_write(path, "w") as handle:
         writer = csv.DictWriter(handle, fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
@@ -171,7 +173,7 @@ def _write_toy_tables(rows: list[dict], presets: list[str], out_dir: Path) -> No
         mine = [r for r in rows if r["preset"] == name]
         stats = {c: _mean_std([float(r[c]) for r in mine]) for c in TOY_COLUMNS}
         summary.append((name, len(mine), mine[0]["total_modes"], stats))
-    with open(out_dir / "summary.csv", "w", newline="") as handle:
+    with atomic_write(out_dir / "summary.csv", "w") as handle:
         writer = csv.writer(handle)
         writer.writerow(["preset", "seeds", "total_modes"]
                         + [f"{c}_{s}" for c in TOY_COLUMNS for s in ("mean", "std")])
@@ -186,7 +188,7 @@ def _write_toy_tables(rows: list[dict], presets: list[str], out_dir: Path) -> No
             f"| {s['reverse_kl'][0]:.3f} ± {s['reverse_kl'][1]:.3f} "
             f"| {s['spread'][0]:.2f} ± {s['spread'][1]:.2f} "
             f"| {s['seconds'][0]:.0f} |")
-    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+    write_text(out_dir / "summary.md", "\n".join(lines) + "\n")
 
 
 def _write_image_tables(rows: list[dict], presets: list[str], out_dir: Path) -> None:
@@ -211,7 +213,7 @@ def _write_image_tables(rows: list[dict], presets: list[str], out_dir: Path) -> 
         csv_rows.append(numbers)
     fields = ["preset", "seeds"] + [f"{k}_{s}" for k, _ in [*keys, ("seconds", "")] for s in ("mean", "std")]
     _write_csv(out_dir / "summary.csv", fields, csv_rows)
-    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+    write_text(out_dir / "summary.md", "\n".join(lines) + "\n")
 
 
 def _plot(rows: list[dict], presets: list[str], seeds: int, out_dir: Path) -> None:
@@ -234,7 +236,7 @@ def _plot(rows: list[dict], presets: list[str], seeds: int, out_dir: Path) -> No
             ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
             ax.set_title(f"{row['preset']} s{row['seed']}", fontsize=7)
     fig.tight_layout()
-    fig.savefig(out_dir / "comparison.png")
+    save_figure(fig, out_dir / "comparison.png")
     plt.close(fig)
 
 

@@ -32,12 +32,15 @@ def make_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2) -> np.n
 def save_grid(images: np.ndarray, path: str | Path, nrow: int | None = None,
               scale: int = 1) -> Path:
     """Write uint8 NHWC images as one PNG grid (each pixel repeated `scale` times)."""
+    from gankit.io import atomic_write, image_format
+
     grid = make_grid(images, nrow)
     if scale > 1:
         grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(grid[:, :, 0] if grid.shape[2] == 1 else grid).save(path)
+    kind = image_format(path)
+    with atomic_write(path) as handle:
+        Image.fromarray(grid[:, :, 0] if grid.shape[2] == 1 else grid).save(handle, format=kind)
     return path
 
 
@@ -58,7 +61,15 @@ def save_scatter(points: np.ndarray, path: str | Path, reference: np.ndarray | N
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)
     return path
+
+
+def save_figure(fig, path: Path) -> None:
+    """A matplotlib figure written atomically (PNG, or the format its suffix names)."""
+    from gankit.io import atomic_write, image_format
+
+    kind = image_format(path).lower().replace("jpeg", "jpg")
+    with atomic_write(path) as handle:
+        fig.savefig(handle, format=kind)

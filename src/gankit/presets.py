@@ -39,6 +39,11 @@ def load_preset(name: str, overrides: Iterable[str] = (), values: dict[str, Any]
                 ) -> RunConfig:
     """Resolve a preset plus `section.key=value` overrides (text, read as TOML), then
     `values` (dotted key -> value, taken as they are), into a validated config."""
-    tree = apply_overrides(read_toml(preset_path(name)), overrides)
+    path = preset_path(name)
+    tree = read_toml(path)
+    if not tree:
+        raise GankitError(f"{path}: the preset file is empty (nothing to train); start from one of "
+                          "`gankit presets`, e.g. gankit presets dcgan-fashion-mnist > my.toml")
+    tree = apply_overrides(tree, overrides)
     set_values(tree, values or {})
     return config_from_dict(tree)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,9 @@ STATE_FILE = "state.pt"
 def write_config(run_dir: Path, cfg: RunConfig, header: str = "") -> None:
     """Write RUN/config.toml atomically (temporary file, then rename)."""
     from gankit.config import to_toml
+    from gankit.io import write_text
 
-    tmp = Path(run_dir) / f".{CONFIG_FILE}.tmp"
-    tmp.write_text(to_toml(cfg, header))
-    os.replace(tmp, Path(run_dir) / CONFIG_FILE)
+    write_text(Path(run_dir) / CONFIG_FILE, to_toml(cfg, header))
 
 
 def require_run(run_dir: str | Path) -> Path:

@@ -29,9 +29,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
     from gankit.errors import GankitError
     from gankit.inference import load_sampler
-    from gankit.inference.outputs import write_samples
+    from gankit.inference.outputs import check_room, stream_samples, write_samples
 
     if args.n <= 0:
         raise GankitError(f"--n must be positive, got {args.n}")
@@ -40,17 +42,16 @@ def run(args: argparse.Namespace) -> None:
     if args.out and not args.out.endswith(".npz"):
         raise GankitError(f"--out {args.out}: the samples file must end in .npz")
     sampler = load_sampler(args.run, ema=not args.no_ema, device=args.device)
-    labels = sampler.labels(args.n, args.class_index)
     if args.rejection is not None:
         from gankit.rejection import rejection_sample_run
 
+        check_room(sampler, args.n, [Path(p) for p in (args.out, args.folder) if p])
         out, kept = rejection_sample_run(args.run, sampler.generator, args.n, args.seed, args.rejection,
                                          args.device)
         print(f"rejection sampling at quantile {args.rejection} kept {100 * kept:.1f}% of G's samples")
+        write_samples(out, args.out, None, args.grid, None, args.folder, sampler.dataset)
     else:
-        out = sampler.sample(args.n, args.seed, labels)
-    per_class = max(1, args.n // sampler.num_classes) if labels is not None and args.class_index is None \
-        else None
-    write_samples(out, args.out, labels, args.grid, per_class, args.folder, sampler.dataset)
+        stream_samples(sampler, args.n, args.seed, args.class_index, args.out, args.folder, args.grid,
+                       sampler.dataset)
     written = [p for p in (args.out, args.grid, args.folder) if p]
     print(f"wrote {args.n} samples to {' and '.join(written)}")

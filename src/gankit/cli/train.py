@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
                    help="semi-supervised presets: labelled training images per class "
                    "(a fixed, balanced subset drawn with the seed)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override any config value (repeatable), e.g. optim.lr.G=1e-4")
+                   help="override any config value (repeatable), e.g. optim.lr.G=1e-4; on --resume "
+                   "only learning rates, steps, device, precision and logging settings")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
                    help="autocast precision (auto: bf16 where measured faster, i.e. conv nets on a "
                    "CPU whose one-second probe says so, or compiled nets on a bf16 GPU; else fp32. "
@@ -41,6 +42,8 @@ def add_parser(sub) -> None:
                    "compiled DCGAN steps were 5-8%% slower on a 2-core CPU)")
     p.add_argument("--no-progress", action="store_true",
                    help="print a line per log step instead of a progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="train into an --out folder that already holds other files")
     p.add_argument("--dry-run", action="store_true",
                    help="print the resolved config the run would use, and what data it finds, "
                    "without training or writing anything")
@@ -57,13 +60,13 @@ def run(args: argparse.Namespace) -> None:
     runtime = {"device": args.device, "precision": args.precision, "compile": args.compile}
     if args.resume:
         fixed = {"--out": args.out, "--batch-size": args.batch_size, "--seed": args.seed,
-                 "--data": args.data, "--labels-per-class": args.labels_per_class,
-                 "--set": args.set or None}
+                 "--data": args.data, "--labels-per-class": args.labels_per_class}
         given = [flag for flag, value in fixed.items() if value is not None]
         if given:
             raise GankitError(f"{given[0]} cannot change when resuming (only --steps, --device, "
-                              "--precision, --compile, and --data-dir for a dataset that moved)")
-        cfg, run_dir = resumed_run(args.resume, args.data_dir, steps=args.steps, **runtime)
+                              "--precision, --compile, --set of learning rates and logging, and "
+                              "--data-dir for a dataset that moved)")
+        cfg, run_dir = resumed_run(args.resume, args.data_dir, args.set, steps=args.steps, **runtime)
     else:
         if args.data and args.data_dir:
             raise GankitError("--data DIR and --data-dir DIR are alternatives: give one")
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace) -> None:
         if args.data:
             values["data.dataset"] = "folder"
         cfg, run_dir = new_run(args.preset or FOLDER_PRESET, args.out, args.set,
-                               {k: v for k, v in values.items() if v is not None})
+                               {k: v for k, v in values.items() if v is not None}, args.force)
     if args.dry_run:
         from gankit.launch import describe_start
 

@@ -48,7 +48,9 @@ def fingerprint(cfg: DataConfig, seed: int = 0) -> dict[str, Any]:
 
 
 def write_fingerprint(run_dir: Path, cfg: DataConfig, seed: int = 0) -> None:
-    (Path(run_dir) / DATA_FILE).write_text(json.dumps(fingerprint(cfg, seed), indent=1) + "\n")
+    from gankit.io import write_text
+
+    write_text(Path(run_dir) / DATA_FILE, json.dumps(fingerprint(cfg, seed), indent=1) + "\n")
 
 
 def check_same_data(run_dir: Path, cfg: DataConfig, seed: int = 0) -> None:

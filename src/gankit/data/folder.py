@@ -39,8 +39,39 @@ def native_channels(path: Path) -> int:
     """1 for a grayscale image file, 3 otherwise."""
     try:
         with Image.open(path) as image:
-            return 1 if image.mode in ("L", "1", "I;16", "I", "LA") else 3
+            return 1 if image.mode in ("L", "1", "LA", *SIXTEEN_BIT) else 3
     except (UnidentifiedImageError, OSError) as err:
+        raise GankitError(f"{path}: unreadable image ({err})") from None
+
+
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+BACKGROUND = (255, 255, 255)  # transparent pixels are composited on white
+
+
+def has_transparency(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def to_8bit(image: Image.Image, channels: int) -> Image.Image:
+    """`image` as 8-bit L or RGB: 16-bit values scaled (not clipped), transparency composited
+    on white (BACKGROUND)."""
+    if image.mode in SIXTEEN_BIT:
+        values = np.asarray(image, dtype=np.float64)
+        image = Image.fromarray(np.clip(np.round(values / 65535 * 255), 0, 255).astype(np.uint8), "L")
+    elif has_transparency(image):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (*BACKGROUND, 255)), rgba)
+    return image.convert("L" if channels == 1 else "RGB")
+
+
+def open_checked(path: Path) -> Image.Image:
+    """Image.open with one line for every way a file can be unfit (a decompression bomb too)."""
+    try:
+        return Image.open(path)
+    except Image.DecompressionBombError as err:
+        raise GankitError(f"{path}: refusing an image this large ({str(err).split('(')[0].strip()}; "
+                          "a decompression bomb?)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise GankitError(f"{path}: unreadable image ({err})") from None
 
 
@@ -48,8 +79,8 @@ def load_image(path: Path, size: int, channels: int, crop: bool = True) -> torch
     """Read one image as float CHW in [-1, 1]: shorter side resized to `size` and a center
     crop, or (`crop` False) resized to size×size whatever its aspect (as pix2pix does)."""
     try:
-        with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
+        with open_checked(path) as image:
+            image = to_8bit(image, channels)
             width, height = image.size
             if crop:
                 scale = size / min(width, height)
@@ -82,12 +113,15 @@ class ImageFolder(torch.utils.data.Dataset):
             if not self.files:
                 raise GankitError(f"{root}: no images in split {split} with data.held_out = {held_out}")
         self.size, self.channels = size, channels or 3
+        transparent = 0
         for path in self.files:
-            try:
-                with Image.open(path):
-                    pass
-            except (UnidentifiedImageError, OSError) as err:
-                raise GankitError(f"{path}: unreadable image ({err})") from None
+            with open_checked(path) as image:
+                transparent += has_transparency(image)
+        if transparent:
+            from gankit.logs import get_logger
+
+            get_logger("data").info(f"{root}: {transparent} of {len(self.files)} images have transparency; "
+                                    f"composited on white {BACKGROUND}")
 
     def __len__(self) -> int:
         return len(self.files)

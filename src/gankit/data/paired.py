@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from gankit.data.folder import EXTENSIONS, load_image
+from gankit.data.folder import EXTENSIONS, load_image, open_checked, to_8bit
 from gankit.errors import GankitError
 
 LAYOUTS = ("auto", "aligned", "folders")
@@ -86,12 +86,12 @@ class PairedFolder(torch.utils.data.Dataset):
         unreadable, mismatched, odd = [], [], []
         for path_a, path_b, name in self.pairs:
             try:
-                with Image.open(path_a) as a, Image.open(path_b) as b:
+                with open_checked(path_a) as a, open_checked(path_b) as b:
                     if self.layout == "aligned" and a.width % 2:
                         odd.append(name)
                     elif self.layout == "folders" and a.size != b.size:
                         mismatched.append(f"{name}: A {a.size[0]}x{a.size[1]}, B {b.size[0]}x{b.size[1]}")
-            except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+            except (GankitError, UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
                 unreadable.append(f"{name} ({str(err).splitlines()[0][:80]})")
         if unreadable:
             raise _one_line("image files are unreadable", unreadable, root)
@@ -119,8 +119,8 @@ class PairedFolder(torch.utils.data.Dataset):
 
 def _halves(path: Path, size: int, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
     try:
-        with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
+        with open_checked(path) as image:
+            image = to_8bit(image, channels)
             w, h = image.size
             halves = [image.crop((0, 0, w // 2, h)), image.crop((w // 2, 0, w, h))]
             arrays = [np.asarray(half.resize((size, size), Image.Resampling.BICUBIC), dtype=np.uint8)

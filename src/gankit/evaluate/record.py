@@ -11,8 +11,9 @@ from gankit.metrics import ToyModeReport
 
 def record(run_dir: Path, step: int, values: dict) -> None:
     """Append one evaluation as a JSON line to RUN/eval.jsonl."""
-    with open(Path(run_dir) / "eval.jsonl", "a") as handle:
-        handle.write(json.dumps({"step": step, **values}) + "\n")
+    from gankit.io import append_line
+
+    append_line(Path(run_dir) / "eval.jsonl", json.dumps({"step": step, **values}))
 
 
 

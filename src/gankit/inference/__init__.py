@@ -28,6 +28,8 @@ def load(path: str | Path, model: str | None = None, ema: bool = True,
     """The model `model` (default: the first the folder exports) of a run directory (its
     latest checkpoint) or an export: a Sampler or Translator, or the net itself for
     classifiers and critics. EMA weights are used where kept, unless `ema` is False."""
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        raise GankitError("--device cuda: no CUDA device is available here; use --device cpu")
     folder = ModelFolder.open(path)
     name, entry = folder.model(model)
     kind = entry.get("kind")

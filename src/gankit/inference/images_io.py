@@ -36,11 +36,13 @@ def read_images(files: list[Path], shape: tuple[int, ...]) -> torch.Tensor:
 
 def write_images(images: torch.Tensor, names: list[str], dst: str | Path) -> list[Path]:
     """Write float NCHW images in [-1, 1] as DST/NAME.png; returns the paths."""
+    from gankit.io import atomic_write
+
     dst = Path(dst)
     out = []
     for array, name in zip(to_uint8(images), names, strict=True):
         path = dst / f"{name}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array).save(path)
+        with atomic_write(path) as handle:
+            Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array).save(handle, format="PNG")
         out.append(path)
     return out

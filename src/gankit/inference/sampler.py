@@ -55,7 +55,7 @@ class Sampler:
             raise GankitError(f"the number of samples must be positive, got {n}")
         if self.conditional and labels is None:
             labels = self.labels(n)
-        return generate(self.generator, latents(n, self.latent_dim, seed), batch_size, labels)
+        return finite(generate(self.generator, latents(n, self.latent_dim, seed), batch_size, labels))
 
     def interpolate(self, rows: int = 8, steps: int = 10, seed: int = 0,
                     mode: str = "linear") -> torch.Tensor:
@@ -69,4 +69,13 @@ class Sampler:
         labels = None
         if self.conditional:
             labels = (torch.arange(rows) % self.num_classes).repeat_interleave(steps)
-        return generate(self.generator, z, labels=labels)
+        return finite(generate(self.generator, z, labels=labels))
+
+
+def finite(samples: torch.Tensor) -> torch.Tensor:
+    """`samples`, or one line when the model made NaN or inf (its weights are broken)."""
+    if not torch.isfinite(samples).all():
+        bad = int((~torch.isfinite(samples)).flatten(1).any(1).sum())
+        raise GankitError(f"the model made NaN or inf in {bad} of {len(samples)} outputs: its weights "
+                          "are broken (a run that diverged?); use an earlier checkpoint")
+    return samples

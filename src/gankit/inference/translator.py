@@ -62,7 +62,9 @@ class Translator:
                 parts.append(self.net(*args).float().cpu())
         finally:
             self.net.train(was_training)
-        return torch.cat(parts)
+        from gankit.inference.sampler import finite
+
+        return finite(torch.cat(parts))
 
     def translate_folder(self, src: str | Path, dst: str | Path, batch_size: int = 16,
                          seed: int | None = None, progress: bool | None = None) -> list[Path]:

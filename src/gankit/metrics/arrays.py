@@ -20,12 +20,26 @@ def as_features(x: Any, name: str, min_rows: int = 2) -> np.ndarray:
         raise GankitError(f"{name}: features must be a 2-D array (N, D), got shape {x.shape}")
     if x.shape[0] < min_rows:
         raise GankitError(f"{name}: need at least {min_rows} samples, got {x.shape[0]}")
+    if x.shape[1] == 0:
+        raise GankitError(f"{name}: features of width 0 (N, 0): nothing to measure")
     x = x.astype(np.float64, copy=False)
     bad = ~np.isfinite(x)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
         raise GankitError(f"{name}: {int(bad.sum())} NaN/Inf values (first in row {row})")
+    if np.abs(x).max() > MAX_MAGNITUDE:
+        raise GankitError(f"{name}: features up to {np.abs(x).max():.3g} in magnitude: their squares "
+                          f"overflow float64; scale them below {MAX_MAGNITUDE:g}")
     return x
+
+
+MAX_MAGNITUDE = 1e100  # squares and products of the statistics must stay finite in float64
+
+
+def check_k(k: int, n: int, metric: str) -> None:
+    """k nearest neighbours need 1 <= k < N (the point itself is not counted)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise GankitError(f"{metric}: k must be an integer in [1, {n - 1}] for {n} samples, got {k}")
 
 
 def feature_pair(real: Any, fake: Any, min_rows: int = 2) -> tuple[np.ndarray, np.ndarray]:

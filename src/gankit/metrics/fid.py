@@ -55,8 +55,19 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray,
 
         raise GankitError(f"statistics do not match: mu {mu1.shape} vs {mu2.shape}, "
                           f"sigma {sigma1.shape} vs {sigma2.shape}")
+    for name, value in (("mu", mu1), ("mu", mu2), ("sigma", sigma1), ("sigma", sigma2)):
+        if not np.isfinite(value).all():
+            from gankit.errors import GankitError
+
+            raise GankitError(f"frechet_distance: {name} holds NaN or inf")
     diff = mu1 - mu2
-    value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_sqrt_product(sigma1, sigma2)
+    try:
+        root = trace_sqrt_product(sigma1, sigma2)
+    except np.linalg.LinAlgError as err:
+        from gankit.errors import GankitError
+
+        raise GankitError(f"frechet_distance: the covariances are numerically singular ({err})") from None
+    value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * root
     return max(float(value), 0.0)
 
 

@@ -31,10 +31,13 @@ def kid(real: Any, fake: Any, subsets: int = 100, subset_size: int = 1000,
     sets fit in one subset, the MMD² of the whole sets and a std of nan (there is no spread
     to report)."""
     real, fake = feature_pair(real, fake)
-    if subsets < 1:
-        from gankit.errors import GankitError
+    from gankit.errors import GankitError
 
+    if subsets < 1:
         raise GankitError(f"kid: subsets must be at least 1, got {subsets}")
+    if subset_size < 2:
+        raise GankitError(f"kid: subset_size must be at least 2 (the unbiased MMD drops the "
+                          f"diagonal), got {subset_size}")
     m = min(subset_size, len(real), len(fake))
     if m < subset_size:
         warnings.warn(f"KID subsets of {m} rows instead of {subset_size} (only "

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gankit.errors import GankitError
-from gankit.metrics.arrays import feature_pair
+from gankit.metrics.arrays import check_k, feature_pair
 
 BLOCK_ENTRIES = 1 << 25  # distances held at once (256 MiB of float64)
 
@@ -61,6 +61,7 @@ def precision_recall(real: Any, fake: Any, k: int = 3) -> tuple[float, float]:
     """Improved precision (share of fake on the real manifold) and recall (share of real on
     the fake manifold)."""
     real, fake = feature_pair(real, fake)
+    check_k(k, min(len(real), len(fake)), "precision_recall")
     real_r, fake_r = knn_radii(real, (k,))[k], knn_radii(fake, (k,))[k]
     precision = float((_within_balls(fake, real, real_r) > 0).mean())
     recall = float((_within_balls(real, fake, fake_r) > 0).mean())
@@ -78,6 +79,7 @@ def _nearest_sq(queries: np.ndarray, ref: np.ndarray) -> np.ndarray:
 def density_coverage(real: Any, fake: Any, k: int = 5) -> tuple[float, float]:
     """Density (about 1 when fake matches real, above 1 when crowded) and coverage."""
     real, fake = feature_pair(real, fake)
+    check_k(k, len(real), "density_coverage")
     radii = knn_radii(real, (k,))[k]
     density = float(_within_balls(fake, real, radii).sum() / (k * len(fake)))
     coverage = float((_nearest_sq(real, fake) <= radii).mean())

@@ -27,8 +27,10 @@ class MetricsLogger:
 
     def __init__(self, run_dir: Path, start_step: int = 0, tensorboard: bool = True) -> None:
         self.path = Path(run_dir) / METRICS_FILE
+        from gankit.io import write_text
+
         kept = [r for r in read_metrics(run_dir) if r.get("step", 0) <= start_step]
-        self.path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
         self.writer = None
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
@@ -36,9 +38,10 @@ class MetricsLogger:
             self.writer = SummaryWriter(str(Path(run_dir) / "tensorboard"), purge_step=start_step)
 
     def log(self, step: int, scalars: dict[str, float]) -> None:
+        from gankit.io import append_line
+
         row = {"step": step, **{k: (v if math.isfinite(v) else str(v)) for k, v in scalars.items()}}
-        with open(self.path, "a") as handle:
-            handle.write(json.dumps(row) + "\n")
+        append_line(self.path, json.dumps(row))
         if self.writer is not None:
             for key, value in scalars.items():
                 self.writer.add_scalar(key, value, step)
@@ -84,6 +87,8 @@ def plot_losses(run_dir: Path, out: Path | None = None) -> Path | None:
     ax.legend()
     fig.tight_layout()
     out = out or Path(run_dir) / "losses.png"
-    fig.savefig(out)
+    from gankit.images import save_figure
+
+    save_figure(fig, Path(out))
     plt.close(fig)
     return out

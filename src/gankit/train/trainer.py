@@ -21,10 +21,17 @@ from gankit.recipes import StepContext, recipe_class
 from gankit.runtime.distributed import DistributedNet, all_mean, any_rank, gather_objects, rank_seed
 from gankit.runtime.precision import Precision
 from gankit.runtime.settings import join_world, resolve_runtime
-from gankit.train.checkpoint import latest_checkpoint, load_state, load_weights, save_checkpoint
+from gankit.train.checkpoint import (
+    clean_leftovers,
+    latest_checkpoint,
+    load_state,
+    load_weights,
+    save_checkpoint,
+)
 from gankit.train.ema import EMA
 from gankit.train.finite import FiniteWatch
 from gankit.train.hooks import RunHooks
+from gankit.train.lock import RunLock
 from gankit.train.metrics_log import MetricsLogger, plot_losses
 from gankit.train.rng import rng_state, seed_everything, set_rng_state
 from gankit.train.run_files import describe_nets, write_run_config
@@ -33,6 +40,10 @@ from gankit.train.signals import StopRequests
 from gankit.train.visuals import save_visuals
 
 log = get_logger("train")
+
+
+def first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
 # reads well at 80 columns: percentage, a short bar, steps, times and rate, then the losses
 BAR_FORMAT = "{percentage:3.0f}%|{bar:12}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]{postfix}"
 
@@ -78,7 +89,13 @@ class Trainer:
         if cuda:  # in-memory datasets live on the GPU
             self.source.to(device)
         ctx = StepContext(self.world, Precision(self.runtime.precision, device), device, t.seed)
-        self.recipe = recipe_cls(cfg, self.source.spec, ctx)
+        try:
+            self.recipe = recipe_cls(cfg, self.source.spec, ctx)
+        except RuntimeError as err:  # e.g. a width whose first layer needs more memory than there is
+            if "alloc" not in str(err).lower() and "memory" not in str(err).lower():
+                raise
+            raise GankitError(f"the nets of this config do not fit in memory ({first_line(err)}); "
+                              "make the net widths or latent size smaller") from None
         self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
         # EMA copies are taken before any SyncBatchNorm conversion: they sample on rank 0 alone
         self.emas = ({name: EMA(self.recipe.nets[name], t.ema_decay) for name in self.recipe.ema}
@@ -96,12 +113,19 @@ class Trainer:
         self.step = 0
         self.seconds_before = 0.0  # training time of earlier calls (resumed runs)
         self.started = time.perf_counter()
-        if resume:
-            self._restore()
-        elif self.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            write_run_config(self.run_dir, cfg)
-            write_fingerprint(self.run_dir, cfg.data, t.seed)
+        self.lock = RunLock(self.run_dir).acquire() if self.is_main else None
+        if self.is_main:
+            clean_leftovers(self.run_dir / "checkpoints")
+        try:
+            if resume:
+                self._restore()
+            elif self.is_main:
+                write_run_config(self.run_dir, cfg)
+                write_fingerprint(self.run_dir, cfg.data, t.seed)
+        except BaseException:
+            if self.lock is not None:
+                self.lock.release()
+            raise
         if self.is_main:
             log.info(self.runtime.line())
             log.info(self.describe_start())
@@ -184,9 +208,25 @@ class Trainer:
             "train_seconds": self.seconds_before + time.perf_counter() - self.started,
         }
         nets = self._nets_to_save()
+        self._check_finite_weights(nets)
         files = describe_nets(nets, self.recipe.models(), list(self.emas), self.step)
         return save_checkpoint(self.run_dir, self.step, nets, state, self.cfg.train.keep_checkpoints,
                                files)
+
+    def _check_finite_weights(self, nets: dict[str, torch.nn.Module]) -> None:
+        """Refuse to call weights with NaN or inf a checkpoint."""
+        for name, net in nets.items():
+            if not all(torch.isfinite(p).all() for p in net.state_dict().values() if p.is_floating_point()):
+                raise GankitError(f"the weights of {name} hold NaN or inf at step {self.step}; no checkpoint "
+                                  f"written; {self._last_good_advice()}")
+
+    def _last_good_advice(self) -> str:
+        checkpoint = latest_checkpoint(self.run_dir)
+        if checkpoint is None:
+            return "no checkpoint had been written yet (start again with a lower learning rate)"
+        groups = " ".join(f"--set optim.lr.{g}={lr / 10:.3g}" for g, lr in self.cfg.optim.lr.items())
+        return (f"last good checkpoint: {checkpoint}; continue from it with lower learning rates: "
+                f"gankit train --resume {self.run_dir} {groups}")
 
     def save_visuals(self) -> Path | None:
         visuals = self.recipe.visuals(self.fixed, self.sampling_nets())
@@ -203,6 +243,7 @@ class Trainer:
             if self.is_main:
                 log.info(f"{self.run_dir}: already at step {self.step} of {total}; nothing to train")
                 plot_losses(self.run_dir)
+                self.lock.release()
             return TrainResult(self.run_dir, self.step, 0.0, 0.0)
         per_step = t.batch_size * self.recipe.batches_per_step  # examples over all ranks
         batches = self.stream.iterate(self.step * self.recipe.batches_per_step)
@@ -288,6 +329,8 @@ class Trainer:
                 logger.close()
             if self.is_main:
                 plot_losses(self.run_dir)
+            if self.lock is not None:
+                self.lock.release()
         seconds = time.perf_counter() - start
         rate = (self.step - first_step) * per_step / max(seconds, 1e-9)
         if self.is_main:
@@ -317,7 +360,5 @@ class Trainer:
         if bad is None:
             return
         step, key, value = bad
-        checkpoint = latest_checkpoint(self.run_dir)
-        kept = (f"last good checkpoint: {checkpoint} (resume with --resume and a lower "
-                "learning rate)" if checkpoint else "no checkpoint had been written yet")
-        raise GankitError(f"{key} became {value} at step {step}; training stopped; {kept}")
+        advice = self._last_good_advice()
+        raise GankitError(f"{key} became {value} at step {step}; training stopped; {advice}")
