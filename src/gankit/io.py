@@ -20,19 +20,23 @@ def describe_os_error(err: OSError, path: Path | str, doing: str = "writing") ->
     if err.errno == errno.ENOSPC:
         return f"no space left on the device of {path.parent} while {doing} {path.name}"
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"no permission to write {path} (read-only folder or file system?)"
+        return f"permission denied while {doing} {path} (read-only folder or file system?)"
     if err.errno == errno.ENAMETOOLONG:
         return f"{path.name[:60]}...: the file name is longer than the file system allows"
     if err.errno == errno.ENOTDIR:
         return f"{path}: a part of this path is a file, not a folder"
     if err.errno == errno.EISDIR:
         return f"{path} is a folder; give a file name"
-    return f"cannot write {path}: {err.strerror or err}"
+    return f"{path}: {err.strerror or err} (while {doing})"
 
 
 def prepare_parent(path: Path) -> None:
+    """Make `path`'s folder; one line when a part of it is a file or cannot be made."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # some part of the folder path is a regular file
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        raise GankitError(f"{path}: {blocker} is a file, not a folder") from None
     except OSError as err:
         raise GankitError(describe_os_error(err, path, "making the folder of")) from None
 

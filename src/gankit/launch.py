@@ -88,6 +88,9 @@ def resumed_run(run: str | Path, data_dir: str | None = None, overrides: list[st
         raise GankitError(f"data.root {cfg.data.root} of {run_dir} does not exist; if the dataset "
                           f"moved, resume with --data-dir NEW_DIR (it is checked to be the same data)")
     if changed and join_world(cfg).is_main:
+        from gankit.train.lock import RunLock
+
+        RunLock(run_dir).acquire().release()  # a run another process trains is not rewritten
         write_config(run_dir, cfg, "resumed with " + ", ".join(f"{k} = {v}" for k, v in changed.items()))
         from gankit.io import append_line
 

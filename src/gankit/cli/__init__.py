@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a file-system refusal no module turned into its own line
+        if err.filename is None:
+            raise
+        from gankit.io import describe_os_error
+
+        print(f"gankit: error: {describe_os_error(err, err.filename, 'using')}", file=sys.stderr)
+        return 1
     finally:
         if "gankit.runtime.distributed" in sys.modules:  # a torchrun process group was joined
             sys.modules["gankit.runtime.distributed"].close_world()

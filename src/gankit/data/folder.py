@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,8 +70,9 @@ def open_checked(path: Path) -> Image.Image:
     try:
         return Image.open(path)
     except Image.DecompressionBombError as err:
-        raise GankitError(f"{path}: refusing an image this large ({str(err).split('(')[0].strip()}; "
-                          "a decompression bomb?)") from None
+        sizes = [f"{int(n):,}" for n in re.findall(r"(\d+) pixels", str(err))]
+        what = f"of {sizes[0]} pixels (over the limit of {sizes[1]})" if len(sizes) == 2 else "this large"
+        raise GankitError(f"{path}: refusing an image {what}; a decompression bomb?") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise GankitError(f"{path}: unreadable image ({err})") from None
 

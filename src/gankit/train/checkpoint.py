@@ -96,7 +96,8 @@ def save_checkpoint(run_dir: Path, step: int, nets: dict[str, nn.Module],
     os.symlink(final.name, link_tmp)
     os.replace(link_tmp, root / "latest")
     _fsync(root)
-    for old in step_dirs(root)[:-keep] if keep > 0 else []:
-        if old != final:
-            _remove(old)
+    # prune among this run's past (a rolled-back run's newer folders wait to be replaced)
+    past = [d for d in step_dirs(root) if d.name <= final.name]
+    for old in past[:-keep] if keep > 0 else []:
+        _remove(old)
     return final

@@ -4,6 +4,7 @@ optimizer groups, EMA nets, visuals, exports) and knows no recipe, data kind or 
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import time
 from pathlib import Path
@@ -94,7 +95,9 @@ class Trainer:
         except RuntimeError as err:  # e.g. a width whose first layer needs more memory than there is
             if "alloc" not in str(err).lower() and "memory" not in str(err).lower():
                 raise
-            raise GankitError(f"the nets of this config do not fit in memory ({first_line(err)}); "
+            asked = re.search(r"allocate (\d+) bytes", str(err))
+            size = f"a layer asks for {int(asked[1]) / 1e9:,.1f} GB" if asked else first_line(err)
+            raise GankitError(f"the nets of this config do not fit in memory ({size}); "
                               "make the net widths or latent size smaller") from None
         self.recipe.to(device, torch.channels_last if self.runtime.channels_last else None)
         # EMA copies are taken before any SyncBatchNorm conversion: they sample on rank 0 alone
