@@ -38,8 +38,8 @@ def test_crash_during_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
 
     real_save_file = ckpt.save_file
     monkeypatch.setattr(ckpt, "save_file", dying_save_file)
-    with pytest.raises(GankitError, match="step-00000020: disk full .while writing the checkpoint.; the last complete "
-                       "checkpoint is .*step-00000010"):
+    with pytest.raises(GankitError, match="step-00000020: disk full .while writing the checkpoint.; "
+                       "the last complete checkpoint is .*step-00000010"):
         ckpt.save_checkpoint(tmp_path, 20, {"G": _net(3), "D": _net(4)}, {})
     latest = ckpt.latest_checkpoint(tmp_path)
     assert latest.name == "step-00000010"

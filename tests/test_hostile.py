@@ -77,7 +77,8 @@ def test_output_paths_are_one_line_and_an_old_file_survives(capsys, run, tmp_pat
     refused(capsys, *sample, "--out", good, "--grid", tmp_path / "g.xyz", match="a picture must end in .png")
     refused(capsys, *sample, "--out", tmp_path / "noext", match="the samples file must end in .npz")
     refused(capsys, *sample, "--out", good / "below.npz", match="s.npz is a file, not a folder")
-    refused(capsys, *sample, "--out", tmp_path / ("x" * 300 + ".npz"), match="longer than the file system allows")
+    refused(capsys, *sample, "--out", tmp_path / ("x" * 300 + ".npz"),
+            match="longer than the file system allows")
     (tmp_path / "dir.npz").mkdir()
     refused(capsys, *sample, "--out", tmp_path / "dir.npz", match="dir.npz is a folder; give a file name")
     refused(capsys, "sample", run, "--n", 10**12, "--out", good, match="GB at")
@@ -255,7 +256,8 @@ def test_hostile_images(capsys, tmp_path):
     bombs = _folder(tmp_path / "bombs", 20, lambda: Image.fromarray(gray))
     _png_header_only(bombs / "huge.png", 15000, 15000)
     refused(capsys, "train", "--preset", "dcgan-folder", "--data", bombs, "--out", tmp_path / "r",
-            "--batch-size", 8, "--steps", 1, "--no-progress", match="huge.png: refusing an image of 225,000,000")
+            "--batch-size", 8, "--steps", 1, "--no-progress",
+            match="huge.png: refusing an image of 225,000,000")
     rgb = _folder(tmp_path / "rgb", 20, lambda: Image.fromarray(np.stack([gray] * 3, -1)))
     refused(capsys, "eval", "--real", rgb, "--fake", rgb, "--features", "fmnist", match="3-channel images")
 
@@ -289,7 +291,8 @@ def test_bad_values_are_one_line(capsys, idx_dir, tmp_path, setting, match):
 def test_bad_preset_and_config_files(capsys, run, tmp_path):
     for name, content in (("empty.toml", b""), ("comments.toml", b"# only a comment\n")):
         (tmp_path / name).write_bytes(content)
-        refused(capsys, "train", "--preset", tmp_path / name, "--out", tmp_path / "r", match="preset file is empty")
+        refused(capsys, "train", "--preset", tmp_path / name, "--out", tmp_path / "r",
+                match="preset file is empty")
     (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00garbage\x80")
     refused(capsys, "train", "--preset", tmp_path / "binary.toml", "--out", tmp_path / "r",
             match="not a text file")
