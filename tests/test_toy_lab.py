@@ -105,15 +105,17 @@ def test_compare_with_rejection_adds_rows_for_runs_whose_d_allows_it(capsys, tmp
     from gankit.runs import load_generator
 
     out = tmp_path / "lab"
-    code = main(["compare", "gan-ring8", "pacgan-grid25", "--seeds", "1", "--out", str(out),
-                 "--rejection", "0.5", *TOY])
+    code = main(["compare", "gan-ring8", "pacgan-grid25", "--seeds", "1", "--first-seed", "3",
+                 "--out", str(out), "--rejection", "0.5", *TOY])
     assert code == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
     assert "pacgan-grid25: no rejection-sampling rows (" in printed and "no packing only" in printed
     with open(out / "results.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["preset"] for r in rows] == ["gan-ring8", "gan-ring8 + DRS 0.5", "pacgan-grid25"]
-    run = out / "gan-ring8" / "seed-0"
+    assert [r["seed"] for r in rows] == ["3", "3", "3"]
+    run = out / "gan-ring8" / "seed-3"
+    assert "seed = 3\n" in (run / "config.toml").read_text()
     report, _, _ = evaluate_toy_with_rejection(run, load_generator(run), "ring8", quantile=0.5)
     assert float(rows[1]["high_quality"]) == pytest.approx(report.high_quality)
     assert "| gan-ring8 + DRS 0.5 | 1 |" in (out / "summary.md").read_text()

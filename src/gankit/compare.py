@@ -52,9 +52,10 @@ def _training_seconds(run_dir: Path, this_call: float) -> float:
 
 
 def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list[str] = (),
-            log=print, eval_n: int = 10_000, rejection: float | None = None) -> list[dict]:
-    """Train every preset for seeds 0..seeds-1 under out_dir/PRESET/seed-K (finished runs are
-    reused, interrupted ones resumed), measure each, then write results.csv, summary.csv,
+            log=print, eval_n: int = 10_000, rejection: float | None = None,
+            first_seed: int = 0) -> list[dict]:
+    """Train every preset for `seeds` seeds from `first_seed` on, under out_dir/PRESET/seed-K
+    (finished runs are reused, interrupted ones resumed), measure each, then write results.csv, summary.csv,
     summary.md and comparison.png. Returns one row per run; with `rejection` (toy presets)
     also one per run measured on the samples D's rejection sampling keeps at that quantile,
     as preset "NAME + DRS Q"."""
@@ -69,7 +70,7 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
         raise GankitError("gankit compare --rejection is for 2-D toy presets")
     rows = []
     for name in presets:
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             run_dir = out_dir / name / f"seed-{seed}"
             resume = (run_dir / CONFIG_FILE).is_file()
             cfg = (load_run_config(run_dir) if resume
@@ -85,7 +86,7 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                 report, points = evaluate_toy(generator, cfg.data.dataset)
                 log(f"   {report.line()} in {row['seconds']:.0f} s")
                 row.update(_toy_cells(report, points))
-                if rejection is not None and _rejection_applies(name, run_dir, log, seed):
+                if rejection is not None and _rejection_applies(name, run_dir, log, seed == first_seed):
                     report, points, kept = evaluate_toy_with_rejection(run_dir, generator, cfg.data.dataset,
                                                                        quantile=rejection)
                     log(f"   with rejection sampling at quantile {rejection} (kept "
@@ -102,13 +103,13 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                     + f" in {row['seconds']:.0f} s")
             rows += [row, filtered] if filtered else [row]
     if translation:  # what copying the input scores on the same held-out split
-        rows.append(_copy_row(configs[presets[0]], log))
+        rows.append(_copy_row(configs[presets[0]], log, first_seed))
     table_names = list(dict.fromkeys(row["preset"] for row in rows))
     if toy:
         _write_toy_tables(rows, table_names, out_dir)
     else:
         _write_image_tables(rows, table_names, out_dir)
-    _plot(rows, table_names, seeds, out_dir)
+    _plot(rows, table_names, seeds, out_dir, first_seed)
     return rows
 
 
@@ -120,7 +121,7 @@ def _kind(cfg) -> str:
     return "translation" if cfg.data.dataset in TRANSLATION_DATASETS else "images"
 
 
-def _copy_row(cfg, log) -> dict:
+def _copy_row(cfg, log, seed: int) -> dict:
     """The copy-the-input baseline (G(a) = a) on the held-out split of `cfg`'s data."""
     from gankit.data import held_out_source
     from gankit.evaluate.translation import copy_translator, evaluate_translator
@@ -128,17 +129,17 @@ def _copy_row(cfg, log) -> dict:
     test = held_out_source(cfg.data)
     measured = evaluate_translator(copy_translator(test), test,
                                    TranslationEvalOptions(metrics=list(TRANSLATION_METRICS)))
-    row = {"preset": "copy the input", "seed": 0, "seconds": 0.0}
+    row = {"preset": "copy the input", "seed": seed, "seconds": 0.0}
     row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
     log("== copy the input: " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row))
     return row
 
 
-def _rejection_applies(name: str, run_dir: Path, log, seed: int) -> bool:
+def _rejection_applies(name: str, run_dir: Path, log, first: bool) -> bool:
     try:
         check_critic(run_dir)
     except GankitError as err:
-        if seed == 0:
+        if first:
             log(f"{name}: no rejection-sampling rows ({err})")
         return False
     return True
@@ -216,7 +217,7 @@ def _write_image_tables(rows: list[dict], presets: list[str], out_dir: Path) -> 
     write_text(out_dir / "summary.md", "\n".join(lines) + "\n")
 
 
-def _plot(rows: list[dict], presets: list[str], seeds: int, out_dir: Path) -> None:
+def _plot(rows: list[dict], presets: list[str], seeds: int, out_dir: Path, first_seed: int) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -226,7 +227,7 @@ def _plot(rows: list[dict], presets: list[str], seeds: int, out_dir: Path) -> No
     fig, axes = plt.subplots(len(presets), seeds, figsize=(size * seeds, size * len(presets)),
                              squeeze=False, dpi=90)
     for row in rows:
-        ax = axes[presets.index(row["preset"])][row["seed"]]
+        ax = axes[presets.index(row["preset"])][row["seed"] - first_seed]
         ax.set_xticks([])
         ax.set_yticks([])
         if "points" in row:

@@ -18,6 +18,8 @@ def add_parser(sub) -> None:
                           "training time over all the calls that trained it.")
     p.add_argument("presets", nargs="+", metavar="PRESET")
     p.add_argument("--seeds", type=int, default=3, help="seeds per preset (default 3)")
+    p.add_argument("--first-seed", type=int, default=0, metavar="S",
+                   help="seeds S, S+1, ... (default 0; report on seeds you did not tune on)")
     p.add_argument("--rejection", type=float, metavar="Q",
                       help="toy presets: also measure each run on the samples D's rejection "
                       "sampling keeps at quantile Q (rows 'PRESET + DRS Q'; see gankit eval)")
@@ -34,8 +36,11 @@ def run(args: argparse.Namespace) -> None:
 
     if args.seeds < 1:
         raise GankitError(f"--seeds must be positive, got {args.seeds}")
+    if args.first_seed < 0:
+        raise GankitError(f"--first-seed must be zero or positive, got {args.first_seed}")
     if args.n < 2:
         raise GankitError(f"--n must be at least 2, got {args.n}")
-    compare(args.presets, args.seeds, args.out, args.set, eval_n=args.n, rejection=args.rejection)
+    compare(args.presets, args.seeds, args.out, args.set, eval_n=args.n, rejection=args.rejection,
+            first_seed=args.first_seed)
     print((Path(args.out) / "summary.md").read_text(), end="")
     print(f"tables and comparison.png in {args.out}")
