@@ -93,3 +93,19 @@ def tiny_translation_config(root, recipe: str = "l1", **train) -> RunConfig:
                   "checkpoint_every": 3, "tensorboard": False, **train},
     }
     return config_from_dict(values)
+
+
+def make_unpaired_folders(root, n_a: int = 10, n_b: int = 14, n_test: int = 4, size: int = 16,
+                          seed: int = 0):
+    """A tiny unpaired dataset in the CycleGAN layout: trainA/ dark squares, trainB/ bright ones
+    (RGB), testA/ and testB/ of `n_test` each."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for folder, n, level in (("trainA", n_a, 40), ("trainB", n_b, 200), ("testA", n_test, 40),
+                             ("testB", n_test, 200)):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            image = rng.integers(0, 30, (size, size, 3)) + level
+            Image.fromarray(image.clip(0, 255).astype(np.uint8)).save(root / folder / f"{i:03d}.png")
+    return root

@@ -245,3 +245,26 @@ def test_the_pix2pix_preset_under_torchrun_keeps_ranks_identical_and_resumes_exa
     run_worker(tmp_path, "p2p-half", config(2))
     resumed = run_worker(tmp_path, "p2p-resumed", config(4), run=str(tmp_path / "p2p-half"), resume=True)
     assert _max_diff(resumed[0], straight[0]) == 0.0 and _max_diff(resumed[1], straight[1]) == 0.0
+
+
+def test_cyclegan_under_torchrun_keeps_ranks_identical_and_resumes_exactly_with_per_rank_pools(tmp_path):
+    from gankit.config import config_to_dict
+    from gankit.presets import load_preset
+    from tests.conftest import make_unpaired_folders
+
+    root = make_unpaired_folders(tmp_path / "domains", n_a=12, n_b=16, size=20)
+    tiny = [*(f"nets.{r}.width=4" for r in ("G", "F", "D_A", "D_B")), "nets.G.blocks=1", "nets.F.blocks=1",
+            "nets.D_A.layers=2", "nets.D_B.layers=2", "cyclegan.pool=4", "train.batch_size=4",
+            "train.log_every=2", "train.checkpoint_every=2", "train.sample_every=100",
+            "train.tensorboard=false", "train.precision=fp32", "train.device=cpu",
+            f'data.root="{root}"', "data.image_size=16", "data.load_size=20"]
+
+    def config(steps):
+        return config_to_dict(load_preset("cyclegan-horse2zebra-256", [*tiny, f"train.steps={steps}"]))
+    straight = run_worker(tmp_path, "cg", config(4))
+    assert _max_diff(straight[0], straight[1]) == 0.0
+    run_worker(tmp_path, "cg-half", config(2))
+    pools = [load_state(tmp_path / "cg-half" / "checkpoints/latest")["recipe"]["pools"]]
+    assert pools[0]["A"]["images"].shape[0] == 4  # rank 0's pool (each rank keeps its own)
+    resumed = run_worker(tmp_path, "cg-resumed", config(4), run=str(tmp_path / "cg-half"), resume=True)
+    assert _max_diff(resumed[0], straight[0]) == 0.0 and _max_diff(resumed[1], straight[1]) == 0.0

@@ -31,19 +31,34 @@ def folder_dir(tmp_path_factory):
     return root
 
 
-TINY_TRANSLATION = ["nets.G.width=4", "nets.D.width=4", "nets.D.layers=2", "train.batch_size=2",
-                    "train.steps=2", "train.tensorboard=false", "train.precision=fp32"]
+TINY_TRANSLATION = ["train.batch_size=2", "train.steps=2", "train.tensorboard=false",
+                    "train.precision=fp32"]
+
+
+def _tiny_nets(cfg) -> list[str]:
+    """Width 4 for every net of a translation preset (one residual block, two D layers)."""
+    overrides = []
+    for role, net in cfg.nets.items():
+        overrides.append(f"nets.{role}.width=4")
+        if net.arch == "resnet":
+            overrides.append(f"nets.{role}.blocks=1")
+        if net.arch == "patchgan":
+            overrides.append(f"nets.{role}.layers=2")
+    return overrides
 
 
 def _translation_overrides(cfg, data_dir, tmp_path) -> list[str]:
-    from tests.conftest import make_paired_folders
+    from tests.conftest import make_paired_folders, make_unpaired_folders
     from tests.test_glyphs_edges import HANZI
 
     data = cfg.data
     if data.dataset == "glyphs":
         return [f'data.glyphs.charset="{HANZI}"', "data.image_size=32"]
-    if data.dataset == "edges":
+    if data.dataset in ("edges", "classes"):
         return [f'data.root="{data_dir}"']
+    if data.dataset == "unpaired":
+        root = make_unpaired_folders(tmp_path / "domains", size=20)
+        return [f'data.root="{root}"', "data.image_size=16", "data.load_size=20"]
     root = make_paired_folders(tmp_path / "pairs", n_train=4, n_test=2, size=20, layout=data.layout,
                                rgb=True)
     return [f'data.root="{root}"', "data.image_size=16", "data.load_size=20"]
@@ -52,14 +67,12 @@ def _translation_overrides(cfg, data_dir, tmp_path) -> list[str]:
 @pytest.mark.parametrize("name", preset_names())
 def test_preset_trains_end_to_end(name, data_dir, folder_dir, tmp_path):
     cfg = load_preset(name)
-    if cfg.data.dataset in ("glyphs", "edges", "paired", "unpaired"):
+    if cfg.data.dataset in ("glyphs", "edges", "paired", "unpaired", "classes"):
         from tests.test_glyphs_edges import needs_cjk
 
         if cfg.data.dataset == "glyphs" and needs_cjk.args[0]:
             pytest.skip("CJK fonts not installed")
-        overrides = TINY_TRANSLATION + _translation_overrides(cfg, data_dir, tmp_path)
-        if "D" not in cfg.nets:
-            overrides = [o for o in overrides if not o.startswith("nets.D")]
+        overrides = TINY_TRANSLATION + _tiny_nets(cfg) + _translation_overrides(cfg, data_dir, tmp_path)
         result = train(load_preset(name, overrides), tmp_path / name, progress=False)
         assert result.step == 2 and (tmp_path / name / "samples" / "step-00000002.png").is_file()
         return

@@ -55,7 +55,8 @@ def add_parser(sub) -> None:
                           "that moved there: checked to be the same data)")
     p.add_argument("--no-cache", action="store_true", help="recompute reference features")
     p.add_argument("--no-ema", action="store_true", help="use the raw generator")
-    p.add_argument("--model", metavar="NAME", help="which model of the run (e.g. a CycleGAN's AB or BA)")
+    p.add_argument("--model", "--direction", dest="model", metavar="NAME",
+                   help="which model of the run (a CycleGAN: AB or BA; default: the first)")
     p.add_argument("--test-mode", choices=["eval", "train"],
                    help="translators: G deterministic (eval) or with dropout and batch statistics on "
                    "(train, the pix2pix paper's noise); default: the run's recipe option")

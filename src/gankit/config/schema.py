@@ -17,7 +17,7 @@ from gankit.fields import (
 )
 
 DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25", "paired", "unpaired",
-            "glyphs", "edges")
+            "glyphs", "edges", "classes")
 
 
 @dataclass
@@ -30,6 +30,9 @@ class GlyphOptions:
                              "data.root dataset: all of its targets)")
     charset: str = opt("gb2312", "gb2312 | ascii | chars:STRING | a text file of characters")
     margin: NonNegativeInt = opt(0, "empty pixels around the ink (0: image_size / 16)")
+    unpaired: bool = opt(False, "train on no pair: the training characters split in two by a hash of "
+                         "the code point, A = the source font on one half, B = the (one) target font on "
+                         "the other; the test split keeps its pairs (ground truth)")
 
 
 @dataclass
@@ -44,12 +47,22 @@ class EdgeOptions:
 
 
 @dataclass
+class ClassDomains:
+    """data.dataset = "classes": unpaired domains made of two classes of a labelled dataset."""
+
+    of: Literal["fashion-mnist", "mnist", "cifar10"] = opt("fashion-mnist", "the labelled dataset")
+    a: Annotated[int, Range(0, 9)] = opt(7, "the class of domain A (fashion-mnist 7: sneaker)")
+    b: Annotated[int, Range(0, 9)] = opt(9, "the class of domain B (fashion-mnist 9: ankle boot)")
+
+
+@dataclass
 class DataConfig:
     """Where the real examples come from and how they are shaped."""
 
     dataset: Literal[DATASETS] = opt(
         "fashion-mnist", "the dataset (folder: images under data.root; paired: A|B images or A/ B/ "
-        "folders; unpaired: trainA/ trainB/ folders)")
+        "folders; unpaired: trainA/ trainB/ folders; classes: two classes of a labelled dataset as two "
+        "domains)")
     root: str = opt("", "a directory to read from; \"\" follows the dataset's lookup order")
     split: Literal["train", "test", "val"] = opt("train", "the split trained on")
     test_split: Literal["test", "val"] = opt("test", "translation: the held-out split of the "
@@ -65,6 +78,7 @@ class DataConfig:
     flip: bool = opt(False, "translation: flip training pairs left-right at random")
     glyphs: GlyphOptions = field(default_factory=lambda: GlyphOptions())
     edges: EdgeOptions = field(default_factory=lambda: EdgeOptions())
+    classes: ClassDomains = field(default_factory=lambda: ClassDomains())
     image_size: PositiveInt = opt(32, "images are resized to this many pixels a side")
     channels: Literal[0, 1, 3] = opt(0, "0 keeps the dataset's own; 1 or 3 converts")
     num_workers: NonNegativeInt = opt(0, "loader processes for folder datasets")

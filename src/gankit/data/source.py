@@ -46,6 +46,8 @@ class Source:
         """Move in-memory fields to `device` (in place); lazy sources stay as they are."""
         if self.fields is not None:
             self.fields = {k: v.to(device) for k, v in self.fields.items()}
+        for part in (self.parts or {}).values():
+            part.to(device)
         return self
 
     def subset(self, indices: torch.Tensor, name: str) -> Source:

@@ -72,6 +72,23 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
 
 
 
+def _extras(run_dir, cfg, entry: dict, translator, ema: bool):
+    """What a translator's eval adds: the cycle error where the run has the reverse model, the
+    target-class rate on class domains."""
+    from gankit.evaluate.translation import cycle_error, target_class_rate
+    from gankit.inference import load
+
+    measures = []
+    if entry.get("reverse"):
+        measures.append(cycle_error(translator, load(run_dir, model=entry["reverse"], ema=ema)))
+    if cfg.data.dataset == "classes":
+        target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
+        measures.append(target_class_rate(cfg.data.classes.of, target))
+    if not measures:
+        return None
+    return lambda inputs, outputs: {k: v for m in measures for k, v in m(inputs, outputs).items()}
+
+
 def _evaluate_translation_run(run_dir, cfg, folder, opts, ema: bool, n: int | None, seed: int,
                               model: str | None) -> dict[str, Any]:
     """A translator run on its held-out split (data.test_split)."""
@@ -89,7 +106,10 @@ def _evaluate_translation_run(run_dir, cfg, folder, opts, ema: bool, n: int | No
         opts = TranslationEvalOptions(**{**fields, "features": "inception"} if fields else {})
     opts = dataclasses.replace(opts, n=n or len(test), seed=seed)
     translator = load(run_dir, model=name, ema=ema)
-    result = evaluate_translator(translator, test, opts, f"{name} of {Path(run_dir).name}")
+    fields = (entry.get("input", "A"), entry.get("output", "B"))
+    result = evaluate_translator(translator, test, opts, f"{name} of {Path(run_dir).name}", fields,
+                                 _extras(run_dir, cfg, entry, translator, ema),
+                                 cfg.data.classes.of if cfg.data.dataset == "classes" else "translation")
     result["ema"] = folder.weights(entry["net"], ema).name.endswith("_ema.safetensors")
     result["model"] = name
     record(Path(run_dir), int(folder.index["step"]), result)

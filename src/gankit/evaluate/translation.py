@@ -5,10 +5,12 @@ the targets; stamped with the protocol, the test-time mode and the weights used.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from gankit.data.batch import Batch
 from gankit.data.source import Source
 from gankit.errors import GankitError
 from gankit.evaluate.images import ImageEvalOptions, make_extractor, score
@@ -52,33 +54,90 @@ def _metric_names(opts: TranslationEvalOptions) -> tuple[list[str], list[str]]:
     return [n for n in names if n in pairs], [n for n in names if REGISTRY[n].needs == "features"]
 
 
+def held_out_sets(test: Source, n: int, source: str = "A",
+                  target: str = "B") -> tuple[Batch, torch.Tensor, bool]:
+    """The inputs (field `source`, with any style ids) and targets (field `target`) of at most
+    `n` held-out examples, and whether they are pairs (unpaired domains: two independent sets)."""
+    if test.parts is None:
+        batch = test.first(n)
+        return {k: v for k, v in batch.items() if k != target}, batch[target], True
+    inputs = test.parts[source].first(n)
+    return inputs, test.parts[target].first(n)[target], False
+
+
 def evaluate_translator(translator: Translator, test: Source, opts: TranslationEvalOptions,
-                        label: str = "") -> dict[str, Any]:
-    """The metrics of `translator` on the held-out examples of `test` (at most opts.n)."""
+                        label: str = "", fields: tuple[str, str] = ("A", "B"),
+                        extras: Callable[[torch.Tensor, torch.Tensor], dict] | None = None,
+                        dataset: str = "translation") -> dict[str, Any]:
+    """The metrics of `translator` (field fields[0] -> fields[1]) on the held-out examples of
+    `test` (at most opts.n): pair metrics where the test set has pairs, feature metrics always,
+    and what `extras(inputs, outputs)` measures (a cycle error, a class rate); `dataset` picks
+    the features of features "auto"."""
     from gankit.metrics.reference import reference_features
 
-    batch = test.first(min(opts.n, len(test)))
+    source, target = fields
+    inputs, targets, paired = held_out_sets(test, min(opts.n, len(test)), source, target)
     if opts.test_mode is not None:
         translator = dataclasses.replace(translator, test_mode=opts.test_mode)
-    style = batch.get("style") if translator.num_styles is not None else None
-    outputs = translator.translate(batch["A"], style=style, batch_size=opts.batch_size, seed=opts.seed)
-    targets = batch["B"].float()
+    style = inputs.get("style") if translator.num_styles is not None else None
+    outputs = translator.translate(inputs[source], style=style, batch_size=opts.batch_size, seed=opts.seed)
+    targets = targets.float()
     pair_names, feature_names = _metric_names(opts)
+    if not paired and pair_names and not feature_names:
+        raise GankitError(f"{', '.join(pair_names)} compare each output with its true target, which "
+                          f"unpaired test sets ({test.name}) do not have; use fid or kid")
     result: dict[str, Any] = {}
-    for name in pair_names:
+    for name in pair_names if paired else []:
         result.update(REGISTRY[name].compute(outputs, targets, opts.y_channel, opts.border))
-    record = {"metric": "translation", **result, "pair_protocol": {
-        "range": "[0, 1]", "y_channel": opts.y_channel, "border": opts.border,
-        "ssim": "gaussian 11x11, sigma 1.5, population covariance"}, "test_mode": translator.test_mode,
-        "n": len(outputs), "compared": label or f"{len(outputs)} translations"}
+    if extras is not None:
+        result.update(extras(inputs[source], outputs))
+    record = {"metric": "translation", **result, "test_mode": translator.test_mode,
+              "n": len(outputs), "compared": label or f"{len(outputs)} translations"}
+    if paired:
+        record["pair_protocol"] = {"range": "[0, 1]", "y_channel": opts.y_channel, "border": opts.border,
+                                   "ssim": "gaussian 11x11, sigma 1.5, population covariance"}
+    else:
+        record["pairs"] = f"none (unpaired test sets: {len(outputs)} inputs, {len(targets)} targets)"
     if feature_names:
-        extract = make_extractor(opts, "translation")
+        extract = make_extractor(opts, dataset)
         check_features_fit(extract.name, outputs.shape[1], "these images")
         real = reference_features(to_uint8(targets).transpose(0, 3, 1, 2), extract, opts.batch_size,
                                   opts.progress, opts.use_cache)
         fake = extract.extract(to_uint8(outputs).transpose(0, 3, 1, 2), opts.batch_size, opts.progress)
-        scored = score(feature_names, real, fake, extract, opts, "translation", f"{test.name} targets")
+        scored = score(feature_names, real, fake, extract, opts, "translation", f"{test.name} {target}")
         record = {**scored, **record, "metric": "translation"}
     else:
-        record["reference"] = f"{test.name} targets"
+        record["reference"] = f"{test.name} {target}"
     return record
+
+
+def cycle_error(forward: Translator, backward: Translator) -> Callable[[torch.Tensor, torch.Tensor], dict]:
+    """extras: the mean |backward(forward(x)) - x| on the [0, 1] scale of the L1 metric."""
+
+    def measure(inputs: torch.Tensor, outputs: torch.Tensor) -> dict:
+        back = backward.translate(outputs, batch_size=64)
+        return {"cycle_l1": float((back - inputs.float()).abs().mean()) / 2}
+
+    return measure
+
+
+def target_class_rate(dataset: str, target_class: int) -> Callable[[torch.Tensor, torch.Tensor], dict]:
+    """extras: the share of outputs the project's Fashion-MNIST classifier puts in `target_class`."""
+
+    def measure(inputs: torch.Tensor, outputs: torch.Tensor) -> dict:
+        from gankit.metrics.fmnist_net import load_classifier_weights
+
+        if dataset != "fashion-mnist":
+            return {}
+        net, _ = load_classifier_weights()
+        x = outputs.float()
+        if x.shape[1] == 3:
+            x = (x * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+        if x.shape[-1] != 28:
+            x = torch.nn.functional.interpolate(x, size=(28, 28), mode="bilinear", antialias=True)
+        with torch.no_grad():
+            predicted = torch.cat([net(x[i:i + 256]).argmax(1) for i in range(0, len(x), 256)])
+        return {"target_class_rate": float((predicted == target_class).float().mean()),
+                "target_class": target_class}
+
+    return measure

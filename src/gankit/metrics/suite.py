@@ -88,7 +88,8 @@ def table(result: dict[str, Any]) -> str:
     from gankit.metrics.registry import labels
 
     rows = []
-    for key, label in [*labels(), ("class_accuracy", "class acc.")]:
+    extra = [("class_accuracy", "class acc."), ("cycle_l1", "cycle L1"), ("target_class_rate", "to target")]
+    for key, label in [*labels(), *extra]:
         if key in result:
             value = f"{result[key]:.4f}"
             std_key = key.replace("_mean", "_std")

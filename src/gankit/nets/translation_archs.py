@@ -1,5 +1,5 @@
-"""The architectures configs name for the translation family: the U-Net translator and the
-PatchGAN / PixelGAN discriminators, with the typed options of their `[nets.<role>]` sections."""
+"""The architectures configs name for the translation family: the U-Net and ResNet translators
+and the PatchGAN / PixelGAN discriminators, with the typed options of their `[nets.<role>]` sections."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from gankit.nets.archs import NetOptions
 from gankit.nets.layers import apply_spectral_norm
 from gankit.nets.patchgan import PatchDiscriminator, PixelDiscriminator, receptive_field
 from gankit.nets.registry import register_arch
+from gankit.nets.resnet_translator import DOWNSAMPLINGS, ResNetTranslator
 from gankit.nets.unet import NORMS, UNetGenerator
 
 
@@ -40,6 +41,24 @@ class UNetOptions(NetOptions):
         if depth != int(depth) or size % 2 ** int(depth):
             raise GankitError(f"data.image_size: a U-Net of depth {self.depth or 'log2(size)'} needs "
                               f"a size divisible by 2^depth, got {size} (set {where}.depth)")
+
+
+@dataclass
+class ResNetOptions(NetOptions):
+    arch: str = "resnet"
+    width: PositiveInt = opt(64, "channels of the stem (doubled by each of the two downsamplings)")
+    blocks: NonNegativeInt = opt(0, "residual blocks (0: 9 at 256 px and above, 6 below, as in CycleGAN)")
+    norm: Literal[NORMS] = opt("instance", "instance | batch | none")
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = opt(0.0, "dropout inside each block (0: none)")
+
+    def check(self, where: str, shape: tuple[int, ...]) -> None:
+        _check_image(where, shape)
+        if shape[-1] % 2**DOWNSAMPLINGS or shape[-1] < 8:
+            raise GankitError(f"data.image_size: the ResNet translator downsamples twice and needs a "
+                              f"size divisible by 4 (at least 8), got {shape[-1]}")
+
+    def resolved_blocks(self, size: int) -> int:
+        return self.blocks or (9 if size >= 256 else 6)
 
 
 @dataclass
@@ -72,6 +91,12 @@ class PixelGANOptions(NetOptions):
 def unet(o: UNetOptions, shape: tuple[int, ...], in_channels: int | None = None) -> nn.Module:
     return UNetGenerator(in_channels or shape[0], shape[0], shape[-1], o.width, o.norm, o.dropout,
                          o.dropout_layers, o.depth)
+
+
+@register_arch("translator", "resnet", ResNetOptions)
+def resnet(o: ResNetOptions, shape: tuple[int, ...], in_channels: int | None = None) -> nn.Module:
+    return ResNetTranslator(in_channels or shape[0], shape[0], o.width, o.resolved_blocks(shape[-1]),
+                            o.norm, o.dropout)
 
 
 @register_arch("discriminator", "patchgan", PatchGANOptions)

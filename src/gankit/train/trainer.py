@@ -178,7 +178,9 @@ class Trainer:
         state = load_state(checkpoint)
         for name, opt in self.recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
-        self.recipe.load_state_dict(state.get("recipe", {}))
+        ranks_state = state.get("recipe_ranks") or [state.get("recipe", {})]  # e.g. per-rank image pools
+        same_world = len(ranks_state) == self.world.size
+        self.recipe.load_state_dict(ranks_state[self.world.rank if same_world else 0])
         self.recipe.ctx.precision.load_state_dict(state.get("grad_scaler", {}))
         for name, ema in self.emas.items():
             ema.load_state_dict(state.get("ema", {}).get(name, {}))
@@ -196,6 +198,7 @@ class Trainer:
     def save(self) -> Path | None:
         """Write a checkpoint (rank 0; every rank must call it: RNG states are gathered)."""
         ranks_rng = gather_objects(rng_state())
+        ranks_state = gather_objects(self.recipe.state_dict()) if self.world.size > 1 else None
         if not self.is_main:
             return None
         self.sampling_nets()  # EMA copies are saved ready to sample
@@ -205,6 +208,7 @@ class Trainer:
             "rng_ranks": ranks_rng,
             "grad_scaler": self.recipe.ctx.precision.state_dict(),
             "recipe": self.recipe.state_dict(),
+            **({"recipe_ranks": ranks_state} if ranks_state else {}),
             "ema": {name: ema.state_dict() for name, ema in self.emas.items()},
             "gankit_version": __version__,
             "world_size": self.world.size,
