@@ -1,11 +1,14 @@
 """gankit's Trainer vs a plain PyTorch loop of the same nets, batch and settings, in one process.
 
-    python benchmarks/train_throughput.py [--preset dcgan-fashion-mnist | pix2pix-glyphs]
+    python benchmarks/train_throughput.py [--preset dcgan-fashion-mnist | pix2pix-glyphs |
+        cyclegan-glyphs] [--threads N]
         [--image-size 64] [--batch-size 256] [--precision fp32|bf16|fp16] [--compile
         [--compile-mode M]] [--channels-last] [--steps 60] [--repeats 2] [--device auto|cpu|cuda]
 
 Both loops run the preset's update (a GAN preset: DCGAN's D on real and fake, then G; a
-pix2pix preset: the conditional PatchGAN D on (A, B) and (A, G(A)), then G with L1) on
+pix2pix preset: the conditional PatchGAN D on (A, B) and (A, G(A)), then G with L1; a
+CycleGAN preset: G and F with adversarial, cycle and identity terms, then both Ds on pooled
+fakes) on
 in-memory batches with the same autocast precision, memory layout and torch.compile
 setting; the two are interleaved
 `--repeats` times (so drift of the machine hits both) after `--warmup` steps each. Prints
@@ -16,26 +19,20 @@ memory of each loop; the last line is one JSON object.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import platform
 import resource
 import tempfile
-import time
 import typing
 
 import torch
-import torch.nn.functional as F
+from loops.plain import PLAIN_LOOPS, in_memory_fields
 
 from gankit.config import TrainConfig
 from gankit.data import build_source
-from gankit.nets import build_net
 from gankit.presets import load_preset
-from gankit.runtime.settings import CUDA_GRAPH_MODES
 from gankit.train import Trainer
 from gankit.train.metrics_log import read_metrics
-
-DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def cpu_flags() -> list[str]:
@@ -47,108 +44,6 @@ def cpu_flags() -> list[str]:
     flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
                   if line.startswith("flags")), [])
     return sorted(f for f in flags if f.startswith(("avx", "amx")) or f in ("fma", "f16c"))
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def plain_loop(cfg, data: torch.Tensor, steps: int, warmup: int, device: torch.device,
-               precision: str, channels_last: bool, compile_mode: str | bool) -> float:
-    """pytorch/examples' DCGAN loop, written plainly (no per-step host sync): img/s."""
-    torch.manual_seed(0)
-    shape = tuple(data.shape[1:])
-    layout = torch.channels_last if channels_last else torch.contiguous_format
-    gen = build_net("generator", cfg.nets["G"], shape).to(device, memory_format=layout)
-    disc = build_net("discriminator", cfg.nets["D"], shape).to(device, memory_format=layout)
-    betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
-    run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
-                    if compile_mode else (gen, disc))
-    scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
-    autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
-                else contextlib.nullcontext())
-    batch, dim = cfg.train.batch_size, cfg.nets["G"].latent_dim
-
-    def backward_step(loss, opt):
-        opt.zero_grad(set_to_none=True)
-        if scaler is None:
-            loss.backward()
-            opt.step()
-        else:
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-
-    start = None
-    for i in range(steps + warmup):
-        if i == warmup:
-            _sync(device)
-            start = time.perf_counter()
-        if compile_mode in CUDA_GRAPH_MODES and device.type == "cuda":
-            torch.compiler.cudagraph_mark_step_begin()  # last step's graph outputs may be reused
-        real = data[torch.randint(len(data), (batch,), device=data.device)]
-        real = real.contiguous(memory_format=layout)
-        with autocast:
-            fake = run_g(torch.randn(batch, dim, device=device))
-            out_real, out_fake = run_d(real).float(), run_d(fake.detach()).float()
-            loss_d = (F.binary_cross_entropy_with_logits(out_real, torch.ones_like(out_real))
-                      + F.binary_cross_entropy_with_logits(out_fake, torch.zeros_like(out_fake)))
-        backward_step(loss_d, opt_d)
-        with autocast:
-            out = run_d(fake).float()
-            loss_g = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
-        backward_step(loss_g, opt_g)
-    _sync(device)
-    return steps * batch / (time.perf_counter() - start)
-
-
-def plain_pix2pix_loop(cfg, data: dict, steps: int, warmup: int, device: torch.device,
-                       precision: str, channels_last: bool, compile_mode: str | bool) -> float:
-    """The pix2pix repository's update, written plainly: img/s."""
-    torch.manual_seed(0)
-    a_all, b_all = data["A"], data["B"]
-    layout = torch.channels_last if channels_last else torch.contiguous_format
-    shape = tuple(b_all.shape[1:])
-    gen = build_net("translator", cfg.nets["G"], shape, in_channels=a_all.shape[1])
-    gen = gen.to(device, memory_format=layout)
-    judged = (a_all.shape[1] + b_all.shape[1], *shape[1:])
-    disc = build_net("discriminator", cfg.nets["D"], judged).to(device, memory_format=layout)
-    betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
-    run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
-                    if compile_mode else (gen, disc))
-    autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
-                else contextlib.nullcontext())
-    batch, weight = cfg.train.batch_size, cfg.options.l1
-    bce = F.binary_cross_entropy_with_logits
-    start = None
-    for i in range(steps + warmup):
-        if i == warmup:
-            _sync(device)
-            start = time.perf_counter()
-        idx = torch.randint(len(a_all), (batch,), device=a_all.device)
-        a, b = (t[idx].contiguous(memory_format=layout) for t in (a_all, b_all))
-        with autocast:
-            fake = run_g(a)
-            real_out = run_d(torch.cat([a, b], 1)).float()
-            fake_out = run_d(torch.cat([a, fake.detach()], 1)).float()
-            loss_d = 0.5 * (bce(real_out, torch.ones_like(real_out))
-                            + bce(fake_out, torch.zeros_like(fake_out)))
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-        with autocast:
-            out = run_d(torch.cat([a, fake], 1)).float()
-            loss_g = bce(out, torch.ones_like(out)) + weight * F.l1_loss(fake.float(), b.float())
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-    _sync(device)
-    return steps * batch / (time.perf_counter() - start)
 
 
 def gankit_loop(cfg, steps: int, warmup: int) -> float:
@@ -177,6 +72,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60, help="timed steps per repeat")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads (0: torch's default; on 2 shared cores 1 can beat 2)")
     parser.add_argument("--set", action="append", default=[], help="more config overrides")
     args = parser.parse_args()
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
@@ -192,11 +89,12 @@ def main() -> None:
     if args.batch_size:
         overrides.append(f"train.batch_size={args.batch_size}")
     cfg = load_preset(args.preset, overrides)
-    source = build_source(cfg.data, 0)
-    translation = cfg.recipe == "pix2pix"
-    data = ({k: source.fields[k].to(device) for k in ("A", "B")} if translation
-            else source.fields["image"].to(device))
-    plain_loop_of = plain_pix2pix_loop if translation else plain_loop
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if cfg.recipe not in PLAIN_LOOPS:
+        parser.error(f"no plain loop for recipe {cfg.recipe} (have: {', '.join(PLAIN_LOOPS)})")
+    data = {k: v.to(device) for k, v in in_memory_fields(build_source(cfg.data, 0)).items()}
+    plain_loop_of = PLAIN_LOOPS[cfg.recipe]
     plain, ours, gpu_mem = [], [], {"plain": 0, "gankit": 0}
     for _ in range(args.repeats):
         for name in ("plain", "gankit"):

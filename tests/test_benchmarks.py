@@ -43,3 +43,13 @@ def test_every_benchmark_explains_itself(script):
 def test_the_gpu_suite_script_parses():
     done = subprocess.run(["bash", "-n", str(BENCHMARKS / "gpu_suite.sh")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_train_throughput_runs_the_cyclegan_loop(idx_dir):
+    tiny = [f"nets.{role}.width=4" for role in ("G", "F", "D_A", "D_B")]
+    tiny += ["nets.G.blocks=1", "nets.F.blocks=1"]
+    done = _run(str(BENCHMARKS / "train_throughput.py"), "--preset", "cyclegan-fashion", "--steps", "2",
+                "--warmup", "1", "--repeats", "1", "--batch-size", "2", "--threads", "1",
+                "--set", f'data.root="{idx_dir}"', *(x for o in tiny for x in ("--set", o)))
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert row["preset"] == "cyclegan-fashion" and row["threads"] == 1 and row["ratio"] > 0
