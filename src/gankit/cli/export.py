@@ -13,11 +13,27 @@ def add_parser(sub) -> None:
                        "(EMA weights where kept). gankit.load(FOLDER) and every command that "
                        "takes a RUN read it without the training config or code.")
     p.add_argument("run", metavar="RUN")
-    p.add_argument("--out", metavar="DIR", help="the folder to write (default: RUN/export)")
+    p.add_argument("--out", metavar="PATH", help="the folder to write (default: RUN/export); with "
+                   "--format onnx|torchscript the file (default: RUN/deploy/MODEL.onnx or .torchscript.pt)")
+    p.add_argument("--format", default="safetensors", choices=["safetensors", "onnx", "torchscript"],
+                   help="safetensors: the folder gankit.load reads (default); onnx or torchscript: one "
+                   "model with a dynamic batch size for other runtimes, checked against PyTorch's "
+                   "outputs, its input/output convention in FILE.json")
+    p.add_argument("--model", "--direction", dest="model", metavar="NAME",
+                   help="onnx/torchscript: which model of the run (default: the first; CycleGAN: AB or BA)")
     p.add_argument("--no-ema", action="store_true", help="export the raw weights, not the EMA ones")
 
 
 def run(args: argparse.Namespace) -> None:
+    if args.format != "safetensors":
+        from gankit.inference.deploy import export_deployable
+
+        path, record = export_deployable(args.run, args.format, args.out, args.model, ema=not args.no_ema)
+        checked = record["checked"]
+        print(f"exported model {record['model']} of {args.run} to {path} (batch sizes "
+              f"{checked['batch_sizes']} match PyTorch within {checked['max_abs_diff']:.1e}; "
+              f"convention in {path.name}.json)")
+        return
     from gankit.inference.exporter import export
 
     folder = export(args.run, args.out, ema=not args.no_ema)
