@@ -14,6 +14,7 @@ setup: .venv/.gankit-installed
 data:
 	scripts/ensure_data.sh
 	scripts/ensure_fonts.sh
+	scripts/ensure_browser.sh
 
 demo: setup data
 	@if [ -f $(DEMO_RUN)/config.toml ]; then \

@@ -111,6 +111,9 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
     else:
         _write_image_tables(rows, table_names, out_dir)
     _plot(rows, table_names, seeds, out_dir, first_seed)
+    from gankit.report import write_compare_report
+
+    write_compare_report(out_dir, presets)
     return rows
 
 

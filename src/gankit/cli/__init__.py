@@ -6,11 +6,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gankit.cli import compare, data, eval, export, interpolate, presets, sample, train, translate
+from gankit.cli import (
+    compare,
+    data,
+    eval,
+    export,
+    interpolate,
+    presets,
+    report,
+    sample,
+    serve,
+    train,
+    translate,
+)
 from gankit.errors import GankitError, TrainingInterrupted
 
 COMMANDS = {"train": train, "sample": sample, "interpolate": interpolate, "translate": translate,
-            "eval": eval, "export": export, "compare": compare, "presets": presets, "data": data}
+            "eval": eval, "export": export, "compare": compare, "report": report, "serve": serve,
+            "presets": presets, "data": data}
 
 EPILOG = """examples:
   gankit presets

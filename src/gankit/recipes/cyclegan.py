@@ -21,7 +21,13 @@ from gankit.objectives import adversarial_loss
 from gankit.objectives.penalties import gradient_penalty
 from gankit.recipes.base import Role, Visuals
 from gankit.recipes.registry import register_recipe
-from gankit.recipes.translation import ImagePool, TranslationRecipe, translate, translator_model
+from gankit.recipes.translation import (
+    ImagePool,
+    TranslationRecipe,
+    glyph_input,
+    translate,
+    translator_model,
+)
 
 POOL_SEED = 50_000  # the pools' RNG streams: run seed + this + rank (+1 for the second)
 
@@ -116,8 +122,10 @@ class CycleGANRecipe(TranslationRecipe):
 
     def models(self) -> dict[str, dict[str, Any]]:
         a, b = self.spec.shapes["A"], self.spec.shapes["B"]
-        return {"AB": translator_model("G", a, b, input="A", output="B", reverse="BA"),
-                "BA": translator_model("F", b, a, input="B", output="A", reverse="AB")}
+        return {"AB": translator_model("G", a, b, input="A", output="B", reverse="BA",
+                                       **glyph_input(self.cfg, "A")),
+                "BA": translator_model("F", b, a, input="B", output="A", reverse="AB",
+                                       **glyph_input(self.cfg, "B"))}
 
     def state_dict(self) -> dict[str, Any]:
         return {"pools": {name: pool.state_dict() for name, pool in self.pools.items()}}

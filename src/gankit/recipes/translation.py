@@ -36,6 +36,17 @@ def translator_model(net: str, source: tuple[int, ...], target: tuple[int, ...],
             "target_shape": list(target), "test_mode": test_mode, **extra}
 
 
+def glyph_input(cfg, side: str = "A") -> dict[str, Any]:
+    """For glyph data: how to render an input of `side` from typed characters (its font, size
+    and margin), so an export can translate text; {} for other data."""
+    data = cfg.data
+    if data.dataset != "glyphs" or data.root:
+        return {}
+    font = data.glyphs.source if side == "A" else (data.glyphs.targets or [""])[0]
+    return {"glyph_input": {"font": font, "size": data.image_size,
+                            "margin": data.glyphs.margin or data.image_size // 16}} if font else {}
+
+
 class TranslationRecipe(Recipe):
     """A recipe whose G translates field A into field B of paired batches."""
 
@@ -62,7 +73,7 @@ class TranslationRecipe(Recipe):
 
     def models(self) -> dict[str, dict[str, Any]]:
         return {"translator": translator_model("G", self.spec.shapes["A"], self.spec.shapes["B"],
-                                               self.test_mode)}
+                                               self.test_mode, **glyph_input(self.cfg))}
 
 
 class ImagePool:

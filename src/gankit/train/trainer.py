@@ -130,6 +130,9 @@ class Trainer:
                 self.lock.release()
             raise
         if self.is_main:
+            from gankit.provenance import record_start
+
+            record_start(self.run_dir, "resume" if resume else "start", self.world.size)
             log.info(self.runtime.line())
             log.info(self.describe_start())
 
