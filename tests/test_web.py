@@ -203,3 +203,23 @@ def test_the_report_opens_with_every_image_and_no_console_error(capsys, dcgan_ru
         assert Image.open(shot).size[0] > 500
     finally:
         driver.quit()
+
+
+def test_glyph_translators_take_typed_characters(tmp_path):
+    from tests.test_glyphs_edges import HANZI, needs_cjk
+
+    if needs_cjk.args[0]:
+        pytest.skip("CJK fonts not installed")
+    from gankit.presets import load_preset
+
+    cfg = load_preset("pix2pix-glyphs", [f'data.glyphs.charset="{HANZI}"', "data.image_size=32",
+                                         "nets.G.width=4", "nets.D.width=4", "nets.D.layers=2",
+                                         "train.steps=1", "train.batch_size=2", "train.tensorboard=false"])
+    run = tmp_path / "glyphs"
+    train(cfg, run, progress=False)
+    with Served(run) as app:
+        code, answer = _post(f"{app.url}/api/translate-text", {"text": "永和九"})
+        assert code == 200, answer
+        assert _decode(answer["input"]).shape[1] == 3 * 32 + 4 * 2  # three glyphs in a row
+        code, answer = _post(f"{app.url}/api/translate-text", {"text": "x" * 40})
+        assert code == 400 and "at most 32 characters" in answer["error"]
