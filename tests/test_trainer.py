@@ -61,7 +61,9 @@ def _assert_same_weights(run_a, run_b, names):
             assert torch.equal(a[key], b[key]), (name, key)
 
 
-@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "lr_decay_start": 0.5, "gan": {"n_critic": 2}}])
+@pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "lr_decay_start": 0.5,
+                                        "gan": {"n_critic": 2, "diffaugment": "color,translation,cutout"}}],
+                         ids=["plain", "ema-decay-ncritic-diffaugment"])
 def test_interrupted_and_resumed_run_is_bit_exact(idx_dir, tmp_path, monkeypatch, extra):
     from gankit.errors import TrainingInterrupted
     from gankit.train import trainer as trainer_module

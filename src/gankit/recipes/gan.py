@@ -57,6 +57,10 @@ class GANRecipe(SamplerRecipe):
     def build_terms(self) -> list:
         """The regularisers the options switch on, in the order their losses are summed."""
         o, terms = self.opts, []
+        if getattr(o, "diffaugment", ""):
+            from gankit.objectives.diffaugment import DiffAugment
+
+            terms.append(DiffAugment(o.diffaugment))
         if o.instance_noise > 0:
             terms.append(T.InstanceNoise(o.instance_noise, o.instance_noise_until * self.cfg.train.steps))
         if o.gradient_penalty > 0:

@@ -45,6 +45,8 @@ class RegularisedOptions(AdversarialOptions):
         0.0, "std of Gaussian noise on every D input, falling linearly to 0 (0: off)")
     instance_noise_until: Annotated[float, OpenFraction] = opt(
         0.5, "fraction of train.steps at which the instance noise reaches 0")
+    diffaugment: str = opt("", "DiffAugment policy on every image D sees, real and fake: a comma "
+                           "list of color, translation, cutout (\"\": off)")
 
 
 @dataclass
@@ -72,6 +74,10 @@ def check_regularisers(cfg: RunConfig) -> None:
     if o.top_k < 1 and o.feature_matching:
         raise GankitError(f"{where}.top_k selects the fakes D scores best for G's adversarial loss: "
                           "not with feature matching")
+    if o.diffaugment:
+        from gankit.objectives.diffaugment import parse_policy
+
+        parse_policy(o.diffaugment)
     d = cfg.nets["D"]
     if getattr(d, "norm", None) == "batch" and (o.gradient_penalty > 0 or o.r1 > 0):
         raise GankitError("gradient penalties need D without batch norm (set nets.D.norm = \"none\")")
