@@ -278,3 +278,18 @@ def test_image_folders_skip_gankit_runs_written_inside_them(tmp_path):
     (run / "config.toml").write_text("")
     Image.new("L", (8, 8)).save(run / "samples" / "step-00000001.png")
     assert [p.name for p in list_images(tmp_path)] == ["0.png", "1.png", "2.png"]
+
+
+def test_a_training_subset_is_fixed_by_its_own_seed(idx_dir, tmp_path):
+    cfg = DataConfig(dataset="fashion-mnist", root=str(idx_dir), image_size=28, subset=20)
+    full = build_source(DataConfig(dataset="fashion-mnist", root=str(idx_dir), image_size=28))
+    a, b = build_source(cfg, seed=1), build_source(cfg, seed=2)
+    assert len(a) == 20 and torch.equal(a.fields["image"], b.fields["image"])  # not moved by the run seed
+    other = build_source(DataConfig(dataset="fashion-mnist", root=str(idx_dir), image_size=28, subset=20,
+                                    subset_seed=1))
+    assert not torch.equal(a.fields["image"], other.fields["image"])
+    rows = {tuple(r.flatten().tolist()) for r in full.fields["image"]}
+    assert all(tuple(r.flatten().tolist()) in rows for r in a.fields["image"])
+    assert len(build_source(cfg, split="test")) == 32  # the held-out split stays whole
+    with pytest.raises(GankitError, match="more than the 96 training examples"):
+        build_source(DataConfig(dataset="fashion-mnist", root=str(idx_dir), image_size=28, subset=500))

@@ -83,6 +83,8 @@ def test_preset_trains_end_to_end(name, data_dir, folder_dir, tmp_path):
         overrides = [o for o in overrides if not o.startswith("nets.D.minibatch")]
     if cfg.nets["G"].arch == "mlp":
         overrides = [o for o in overrides if ".width=" not in o]
+    if cfg.data.subset:
+        overrides = [*overrides, "data.subset=50"]  # the tiny dataset has 96 training images
     if cfg.recipe == "ssgan":
         overrides = [*overrides, "data.labels_per_class=2"]  # the tiny dataset has ~10 per class
     cfg = load_preset(name, overrides)

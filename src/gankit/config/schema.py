@@ -85,6 +85,9 @@ class DataConfig:
     toy_samples: PositiveInt = opt(100_000, "size of a 2-D toy training set")
     labels_per_class: NonNegativeInt = opt(
         0, "semi-supervised recipes: labelled training examples per class")
+    subset: NonNegativeInt = opt(0, "train on this many training examples only, a random subset "
+                                 "fixed by data.subset_seed (limited-data experiments; 0: all)")
+    subset_seed: NonNegativeInt = opt(0, "the seed of data.subset's choice (the same for every run seed)")
 
 
 @dataclass

@@ -107,9 +107,29 @@ def data_spec(cfg: DataConfig) -> DataSpec:
 
 
 def build_source(cfg: DataConfig, seed: int = 0, split: str | None = None) -> Source:
-    """Load or index the dataset named in the config (its `split`, default data.split)."""
+    """Load or index the dataset named in the config (its `split`, default data.split; the
+    training split cut to data.subset examples when set)."""
     if split is not None:
         cfg = replace(cfg, split=split)
+    source = _build_source(cfg, seed)
+    if cfg.subset and cfg.split == "train":
+        return limited(source, cfg.subset, cfg.subset_seed)
+    return source
+
+
+def limited(source: Source, n: int, seed: int) -> Source:
+    """A random subset of `n` examples of an in-memory source, fixed by `seed`."""
+    if source.fields is None:
+        raise GankitError(f"data.subset needs a dataset held in memory; {source.name} is read from files "
+                          "(copy the images you want into a folder instead)")
+    if n > len(source):
+        raise GankitError(f"data.subset = {n} is more than the {len(source)} training examples of "
+                          f"{source.name}")
+    chosen = torch.randperm(len(source), generator=torch.Generator().manual_seed(seed))[:n].sort().values
+    return source.subset(chosen, f"{source.name} ({n} of {len(source)}, subset seed {seed})")
+
+
+def _build_source(cfg: DataConfig, seed: int) -> Source:
     if cfg.dataset in TRANSLATION_DATASETS:
         return build_translation_source(cfg)
     spec = data_spec(cfg)
