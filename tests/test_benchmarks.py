@@ -53,3 +53,13 @@ def test_train_throughput_runs_the_cyclegan_loop(idx_dir):
                 "--set", f'data.root="{idx_dir}"', *(x for o in tiny for x in ("--set", o)))
     row = json.loads(done.stdout.strip().splitlines()[-1])
     assert row["preset"] == "cyclegan-fashion" and row["threads"] == 1 and row["ratio"] > 0
+
+
+def test_time_to_quality_runs_a_tiny_race(idx_dir):
+    done = _run(str(BENCHMARKS / "time_to_quality.py"), "--minutes", "0.05", "--marks", "2", "--n", "64",
+                "--set", f'data.root="{idx_dir}"', "--set", "nets.G.width=8", "--set", "nets.D.width=8",
+                "--set", "data.image_size=32")
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [len(row["curves"][k]) for k in ("gankit", "plain")] == [2, 2]
+    assert all(r["fid"] > 0 for k in ("gankit", "plain") for r in row["curves"][k])
+    assert row["cpu_flags"] is not None

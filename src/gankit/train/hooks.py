@@ -12,5 +12,8 @@ class RunHooks:
     def on_eval(self, trainer: Any, logger: Any) -> None:  # noqa: B027 (optional hook)
         """At every `train.eval_every` steps (on every rank: evaluation may be shared)."""
 
+    def on_step(self, trainer: Any) -> None:  # noqa: B027 (optional hook)
+        """After every training step (every rank), before logging and checkpoints."""
+
     def on_end(self, trainer: Any) -> None:  # noqa: B027 (optional hook)
         """After the last step (rank 0 only)."""

@@ -284,6 +284,7 @@ class Trainer:
                         ema.update(self.recipe.modules()[name])
                     self.step += 1
                     count += 1
+                    self.hooks.on_step(self)
                     for key, value in scalars.items():
                         sums[key] = sums[key] + value if key in sums else value.clone()
                     bar.update(1)
