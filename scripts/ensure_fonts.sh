@@ -3,9 +3,12 @@
 # when running as root; otherwise say how to get them. Never fails the build: glyph tests skip
 # without their fonts.
 set -uo pipefail
-PACKAGES=(fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming)
+# the glyph presets' fonts, and the small set of distinct styles of the zi2zi tests (34 MB);
+# the full zi2zi preset adds fonts-noto-cjk, fonts-hanazono, fonts-lxgw-wenkai (its error names them)
+PACKAGES=(fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-smiley-sans fonts-seto)
 FILES=(/usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/arphic/ukai.ttc
-       /usr/share/fonts/truetype/arphic/uming.ttc)
+       /usr/share/fonts/truetype/arphic/uming.ttc /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+       /usr/share/fonts/truetype/smiley-sans/SmileySans-Oblique.ttf /usr/share/fonts/truetype/seto/setofont.ttf)
 missing=()
 for i in "${!FILES[@]}"; do
     [ -f "${FILES[$i]}" ] || missing+=("${PACKAGES[$i]}")

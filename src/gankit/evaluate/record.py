@@ -34,7 +34,7 @@ def describe(result: dict[str, Any]) -> str:
         return line
     if result["metric"] == "translation" and "protocol" not in result:  # pair metrics only
         return (f"{result['compared']} (test mode {result['test_mode']}) vs {result['reference']}; "
-                f"pixels in [0, 1]\n" + table(result))
+                f"pixels in [0, 1]\n" + table(result) + _per_style(result))
     protocol = result["protocol"]
     fake = result.get("compared") or f"{result['n_fake']} samples"
     if result["metric"] == "translation":
@@ -42,6 +42,13 @@ def describe(result: dict[str, Any]) -> str:
     weights = {True: " (EMA weights)", False: " (raw weights)"}.get(result.get("ema"), "")
     return (f"{fake}{weights} vs {result['reference']}; features: {result['features']} "
             f"(weights sha256 {protocol['weights_sha256'][:12]}, resize {protocol['resize']})\n"
-            + table(result))
+            + table(result) + _per_style(result))
+
+
+def _per_style(result: dict[str, Any]) -> str:
+    """Lines of a per-style table (zi2zi's fonts), or ''."""
+    rows = result.get("per_style") or {}
+    return "".join(f"\n  {name:<18} L1 {r['l1']:.4f}  SSIM {r['ssim']:.4f}  ({r['n']} test characters)"
+                   for name, r in rows.items())
 
 

@@ -75,7 +75,7 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
 def _extras(run_dir, cfg, entry: dict, translator, ema: bool):
     """What a translator's eval adds: the cycle error where the run has the reverse model, the
     target-class rate on class domains."""
-    from gankit.evaluate.translation import cycle_error, target_class_rate
+    from gankit.evaluate.translation import cycle_error, per_style, target_class_rate
     from gankit.inference import load
 
     measures = []
@@ -84,9 +84,15 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool):
     if cfg.data.dataset == "classes":
         target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
         measures.append(target_class_rate(cfg.data.classes.of, target))
+    if entry.get("num_styles"):
+        measures.append(per_style(entry.get("styles") or [str(i) for i in range(entry["num_styles"])]))
     if not measures:
         return None
-    return lambda inputs, outputs: {k: v for m in measures for k, v in m(inputs, outputs).items()}
+
+    def measure_all(inputs, outputs, targets) -> dict:
+        return {k: v for m in measures for k, v in m(inputs, outputs, targets).items()}
+
+    return measure_all
 
 
 def _evaluate_translation_run(run_dir, cfg, folder, opts, ema: bool, n: int | None, seed: int,

@@ -67,11 +67,12 @@ def held_out_sets(test: Source, n: int, source: str = "A",
 
 def evaluate_translator(translator: Translator, test: Source, opts: TranslationEvalOptions,
                         label: str = "", fields: tuple[str, str] = ("A", "B"),
-                        extras: Callable[[torch.Tensor, torch.Tensor], dict] | None = None,
+                        extras: Callable[[Batch, torch.Tensor, torch.Tensor], dict] | None = None,
                         dataset: str = "translation") -> dict[str, Any]:
     """The metrics of `translator` (field fields[0] -> fields[1]) on the held-out examples of
     `test` (at most opts.n): pair metrics where the test set has pairs, feature metrics always,
-    and what `extras(inputs, outputs)` measures (a cycle error, a class rate); `dataset` picks
+    and what `extras(inputs, outputs, targets)` measures (a cycle error, a class rate, numbers
+    per style; `inputs` holds the input field and any style ids); `dataset` picks
     the features of features "auto"."""
     from gankit.metrics.reference import reference_features
 
@@ -90,7 +91,7 @@ def evaluate_translator(translator: Translator, test: Source, opts: TranslationE
     for name in pair_names if paired else []:
         result.update(REGISTRY[name].compute(outputs, targets, opts.y_channel, opts.border))
     if extras is not None:
-        result.update(extras(inputs[source], outputs))
+        result.update(extras({**inputs, "input": inputs[source]}, outputs, targets if paired else None))
     record = {"metric": "translation", **result, "test_mode": translator.test_mode,
               "n": len(outputs), "compared": label or f"{len(outputs)} translations"}
     if paired:
@@ -111,20 +112,23 @@ def evaluate_translator(translator: Translator, test: Source, opts: TranslationE
     return record
 
 
-def cycle_error(forward: Translator, backward: Translator) -> Callable[[torch.Tensor, torch.Tensor], dict]:
+Extras = Callable[[Batch, torch.Tensor, "torch.Tensor | None"], dict]
+
+
+def cycle_error(forward: Translator, backward: Translator) -> Extras:
     """extras: the mean |backward(forward(x)) - x| on the [0, 1] scale of the L1 metric."""
 
-    def measure(inputs: torch.Tensor, outputs: torch.Tensor) -> dict:
+    def measure(inputs: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
         back = backward.translate(outputs, batch_size=64)
-        return {"cycle_l1": float((back - inputs.float()).abs().mean()) / 2}
+        return {"cycle_l1": float((back - inputs["input"].float()).abs().mean()) / 2}
 
     return measure
 
 
-def target_class_rate(dataset: str, target_class: int) -> Callable[[torch.Tensor, torch.Tensor], dict]:
+def target_class_rate(dataset: str, target_class: int) -> Extras:
     """extras: the share of outputs the project's Fashion-MNIST classifier puts in `target_class`."""
 
-    def measure(inputs: torch.Tensor, outputs: torch.Tensor) -> dict:
+    def measure(inputs: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
         from gankit.metrics.fmnist_net import load_classifier_weights
 
         if dataset != "fashion-mnist":
@@ -139,5 +143,24 @@ def target_class_rate(dataset: str, target_class: int) -> Callable[[torch.Tensor
             predicted = torch.cat([net(x[i:i + 256]).argmax(1) for i in range(0, len(x), 256)])
         return {"target_class_rate": float((predicted == target_class).float().mean()),
                 "target_class": target_class}
+
+    return measure
+
+
+def per_style(names: list[str], y_channel: bool = False, border: int = 0) -> Extras:
+    """extras: L1 and SSIM of each style's outputs against their targets ({name: {...}})."""
+
+    def measure(inputs: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
+        if targets is None or "style" not in inputs:
+            return {}
+        table = {}
+        for index, name in enumerate(names):
+            chosen = inputs["style"] == index
+            if chosen.any():
+                row = {}
+                for metric in ("l1", "ssim"):
+                    row.update(REGISTRY[metric].compute(outputs[chosen], targets[chosen], y_channel, border))
+                table[name] = {**row, "n": int(chosen.sum())}
+        return {"per_style": table}
 
     return measure

@@ -67,7 +67,8 @@ class Translator:
         return finite(torch.cat(parts))
 
     def translate_folder(self, src: str | Path, dst: str | Path, batch_size: int = 16,
-                         seed: int | None = None, progress: bool | None = None) -> list[Path]:
+                         seed: int | None = None, progress: bool | None = None,
+                         style: int | None = None) -> list[Path]:
         """Every image under `src` (or the image `src`) translated into `dst`, keeping relative
         names (as PNG), a batch at a time with a progress bar."""
         import sys
@@ -83,8 +84,9 @@ class Translator:
             for i in range(0, len(files), batch_size):
                 chunk = files[i:i + batch_size]
                 names = [str(f.relative_to(base).with_suffix("")) for f in chunk]
+                styles = None if style is None else torch.full((len(chunk),), style)
                 out = self.translate(read_images(chunk, self.source_shape), batch_size=batch_size,
-                                     seed=None if seed is None else seed + i)
+                                     seed=None if seed is None else seed + i, style=styles)
                 written += write_images(out, names, dst)
                 bar.update(len(chunk))
         return written

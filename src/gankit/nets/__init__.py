@@ -11,6 +11,7 @@ from gankit.nets import (  # noqa: F401 (register their classes)
     patchgan,
     translation_archs,
     unet,
+    zi2zi,
 )
 from gankit.nets.archs import NetOptions
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator

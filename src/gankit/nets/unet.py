@@ -38,11 +38,13 @@ class UNetGenerator(nn.Module):
     conv, then LeakyReLU(0.2)-conv-norm; no norm on the first and innermost layers. Decoder:
     ReLU-transposed conv-norm, tanh at the end; dropout (p = `dropout`) after the
     `dropout_layers` decoder layers that follow the innermost one (pix2pix's CD512 layers).
+    `bottleneck_extra` channels may be joined to the bottleneck before decoding (zi2zi's
+    style embedding: see `decode`).
     Bias only where no batch norm follows; weights N(0, 0.02)."""
 
     def __init__(self, in_channels: int, out_channels: int, size: int, width: int = 64,
                  norm: str = "batch", dropout: float = 0.5, dropout_layers: int = 3,
-                 depth: int = 0) -> None:
+                 depth: int = 0, bottleneck_extra: int = 0) -> None:
         super().__init__()
         depth = depth or int(round(math.log2(size)))
         if size % 2**depth:
@@ -61,7 +63,7 @@ class UNetGenerator(nn.Module):
         self.ups = nn.ModuleList()
         noisy = set(range(max(1, depth - 1 - dropout_layers), depth - 1)) if dropout > 0 else set()
         for i, c in enumerate(widths):
-            c_in = c if i == depth - 1 else 2 * c
+            c_in = c + bottleneck_extra if i == depth - 1 else 2 * c
             c_out = out_channels if i == 0 else widths[i - 1]
             layers = [nn.ReLU(True), nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias or i == 0)]
             layers += [nn.Tanh()] if i == 0 else [norm2d(norm, c_out)]

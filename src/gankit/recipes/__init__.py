@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from gankit.config import RunConfig
 from gankit.data.batch import DataSpec
-from gankit.recipes import acgan, cgan, cyclegan, gan, infogan, pix2pix, ssgan, template  # noqa: F401 (register them)
+from gankit.recipes import (  # noqa: F401 (register them)
+    acgan,
+    cgan,
+    cyclegan,
+    gan,
+    infogan,
+    pix2pix,
+    ssgan,
+    template,
+    zi2zi,
+)
 from gankit.recipes.base import Recipe, Role, StepContext, Visuals, make_optimizer
 from gankit.recipes.registry import RECIPES, recipe_class, register_recipe
 

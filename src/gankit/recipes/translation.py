@@ -29,6 +29,19 @@ def translate(net: nn.Module, x: torch.Tensor, test_mode: str = "eval") -> torch
         net.train(was_training)
 
 
+def translate_styled(net: nn.Module, x: torch.Tensor, style: torch.Tensor,
+                     test_mode: str = "eval") -> torch.Tensor:
+    """net(x, style) without gradients, as `translate` does for nets of one style."""
+    was_training = net.training
+    net.train(test_mode == "train")
+    try:
+        with torch.no_grad():
+            device = next(net.parameters()).device
+            return net(x.to(device), style.to(device)).float().cpu()
+    finally:
+        net.train(was_training)
+
+
 def translator_model(net: str, source: tuple[int, ...], target: tuple[int, ...],
                      test_mode: str = "eval", **extra: Any) -> dict[str, Any]:
     """An export entry for a translator net: what loading it needs."""
