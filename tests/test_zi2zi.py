@@ -105,13 +105,14 @@ def test_translate_writes_one_style_or_a_labelled_character_dataset(capsys, zi2z
         rows = list(csv.DictReader(handle))
     assert len(rows) == 4 * 3 and {r["style"] for r in rows} == set(FONTS)
     assert all((out / r["file"]).is_file() for r in rows) and rows[0]["char"] == "永"
-    assert main(["translate", str(zi2zi_run), "--chars", "永和", "--style", "1", "--out", str(tmp_path / "one")]) == 0
-    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["labels.csv", "uming"]
+    one = tmp_path / "one"
+    assert main(["translate", str(zi2zi_run), "--chars", "永和", "--style", "1", "--out", str(one)]) == 0
+    assert sorted(p.name for p in one.iterdir()) == ["labels.csv", "uming"]
     from PIL import Image
 
     (tmp_path / "in").mkdir()
     Image.new("L", (32, 32), 255).save(tmp_path / "in" / "x.png")
-    assert main(["translate", str(zi2zi_run), "--input", str(tmp_path / "in"), "--out", str(tmp_path / "o")]) == 2
+    folder = ["translate", str(zi2zi_run), "--input", str(tmp_path / "in"), "--out", str(tmp_path / "o")]
+    assert main(folder) == 2
     assert "choose one with --style" in capsys.readouterr().err
-    assert main(["translate", str(zi2zi_run), "--input", str(tmp_path / "in"), "--out", str(tmp_path / "o"),
-                 "--style", "2"]) == 0
+    assert main([*folder, "--style", "2"]) == 0
