@@ -53,7 +53,8 @@ def _translation_overrides(cfg, data_dir, tmp_path) -> list[str]:
 
     data = cfg.data
     if data.dataset == "glyphs":
-        return [f'data.glyphs.charset="{HANZI}"', "data.image_size=32"]
+        fonts = ['data.glyphs.targets=["ukai", "uming"]'] if len(data.glyphs.targets) > 2 else []  # CI fonts
+        return [f'data.glyphs.charset="{HANZI}"', "data.image_size=32", *fonts]
     if data.dataset in ("edges", "classes"):
         return [f'data.root="{data_dir}"']
     if data.dataset == "unpaired":
