@@ -126,16 +126,23 @@ def _kind(cfg) -> str:
 
 
 def _copy_row(cfg, log, seed: int) -> dict:
-    """The copy-the-input baseline (G(a) = a) on the held-out split of `cfg`'s data."""
+    """The copy-the-input baseline (G(a) = a; bicubic upscaling for super-resolution) on the
+    held-out split of `cfg`'s data."""
+    import dataclasses
+
     from gankit.data import held_out_source
     from gankit.evaluate.translation import copy_translator, evaluate_translator
 
     test = held_out_source(cfg.data)
-    measured = evaluate_translator(copy_translator(test), test,
-                                   TranslationEvalOptions(metrics=list(TRANSLATION_METRICS)))
-    row = {"preset": "copy the input", "seed": seed, "seconds": 0.0}
+    baseline = copy_translator(test)
+    opts = TranslationEvalOptions(metrics=list(TRANSLATION_METRICS))
+    if baseline.scale > 1:  # the protocol `gankit eval` uses for super-resolution runs
+        opts = dataclasses.replace(opts, y_channel=test.spec.shapes["B"][0] == 3, border=baseline.scale)
+    measured = evaluate_translator(baseline, test, opts)
+    row = {"preset": "bicubic upscaling" if baseline.scale > 1 else "copy the input", "seed": seed,
+           "seconds": 0.0}
     row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
-    log("== copy the input: " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row))
+    log(f"== {row['preset']}: " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row))
     return row
 
 

@@ -17,7 +17,7 @@ from gankit.fields import (
 )
 
 DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder", "ring8", "grid25", "paired", "unpaired",
-            "glyphs", "edges", "classes")
+            "glyphs", "edges", "classes", "superres")
 
 
 @dataclass
@@ -56,6 +56,18 @@ class ClassDomains:
 
 
 @dataclass
+class SuperResOptions:
+    """data.dataset = "superres": high-resolution photos (data.root, or the installed photo set)
+    cut into random HR crops, each with its bicubic-downscaled LR version."""
+
+    scale: PositiveInt = opt(4, "LR = HR downscaled by this (bicubic, antialiased)")
+    crop: PositiveInt = opt(96, "HR training crop, pixels a side (a multiple of scale)")
+    test_crop: PositiveInt = opt(384, "HR test crop from the centre of each held-out photo")
+    max_side: PositiveInt = opt(1536, "photos are first shrunk (antialiased) to this longest side")
+    crops_per_photo: PositiveInt = opt(100, "random crops per photo in an epoch")
+
+
+@dataclass
 class DataConfig:
     """Where the real examples come from and how they are shaped."""
 
@@ -79,6 +91,7 @@ class DataConfig:
     glyphs: GlyphOptions = field(default_factory=lambda: GlyphOptions())
     edges: EdgeOptions = field(default_factory=lambda: EdgeOptions())
     classes: ClassDomains = field(default_factory=lambda: ClassDomains())
+    superres: SuperResOptions = field(default_factory=lambda: SuperResOptions())
     image_size: PositiveInt = opt(32, "images are resized to this many pixels a side")
     channels: Literal[0, 1, 3] = opt(0, "0 keeps the dataset's own; 1 or 3 converts")
     num_workers: NonNegativeInt = opt(0, "loader processes for folder datasets")

@@ -19,7 +19,8 @@ SAMPLED_FILES = 16  # files whose bytes enter the hash (all names and sizes alwa
 
 def _files_digest(files: list[Path], root: Path, digest) -> None:
     for path in files:
-        digest.update(f"{path.relative_to(root)}\0{path.stat().st_size}\n".encode())
+        name = path.relative_to(root) if root.parts and path.is_relative_to(root) else path
+        digest.update(f"{name}\0{path.stat().st_size}\n".encode())
     step = max(1, len(files) // SAMPLED_FILES)
     for path in files[::step][:SAMPLED_FILES]:
         digest.update(path.read_bytes())

@@ -100,6 +100,18 @@ def load_image(path: Path, size: int, channels: int, crop: bool = True) -> torch
     return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div_(127.5).sub_(1.0)
 
 
+def load_image_native(path: Path, channels: int) -> torch.Tensor:
+    """Read one image at its own size as float CHW in [-1, 1]."""
+    try:
+        with open_checked(path) as image:
+            array = np.asarray(to_8bit(image, channels), dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise GankitError(f"{path}: unreadable image ({err})") from None
+    if array.ndim == 2:
+        array = array[:, :, None]
+    return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div_(127.5).sub_(1.0)
+
+
 class ImageFolder(torch.utils.data.Dataset):
     """Map-style dataset over `list_images(root)`; every file's header is checked up front.
     With `held_out` > 0, only the files of `split` (train or test, by a hash of the name)."""

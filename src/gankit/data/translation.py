@@ -15,7 +15,7 @@ from gankit.data.transforms import PairedTransform
 from gankit.data.unpaired import DomainFolder, domain_dirs
 from gankit.errors import GankitError
 
-TRANSLATION_DATASETS = ("paired", "unpaired", "glyphs", "edges", "classes")
+TRANSLATION_DATASETS = ("paired", "unpaired", "glyphs", "edges", "classes", "superres")
 
 
 def _root(cfg: DataConfig) -> Path:
@@ -56,6 +56,10 @@ def translation_spec(cfg: DataConfig) -> DataSpec:
         from gankit.data.class_domains import class_domain_spec
 
         return class_domain_spec(cfg)
+    if cfg.dataset == "superres":
+        from gankit.data.superres import superres_spec
+
+        return superres_spec(cfg)
     size = cfg.image_size
     if not cfg.root or not Path(cfg.root).is_dir():  # before its data is there: the shapes it will have
         shape = (cfg.channels or 3, size, size)
@@ -83,6 +87,10 @@ def build_translation_source(cfg: DataConfig) -> Source:
         from gankit.data.class_domains import build_class_domains
 
         return build_class_domains(cfg)
+    if cfg.dataset == "superres":
+        from gankit.data.superres import build_superres_source
+
+        return build_superres_source(cfg)
     transform = _transform(cfg)
     if cfg.dataset == "paired":
         folder = _paired(cfg, _load_size(cfg) if transform.random else cfg.image_size)

@@ -72,10 +72,10 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
 
 
 
-def _extras(run_dir, cfg, entry: dict, translator, ema: bool):
+def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     """What a translator's eval adds: the cycle error where the run has the reverse model, the
     target-class rate on class domains."""
-    from gankit.evaluate.translation import cycle_error, per_style, target_class_rate
+    from gankit.evaluate.translation import bicubic_baseline, cycle_error, per_style, target_class_rate
     from gankit.inference import load
 
     measures = []
@@ -84,6 +84,8 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool):
     if cfg.data.dataset == "classes":
         target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
         measures.append(target_class_rate(cfg.data.classes.of, target))
+    if entry.get("scale", 1) > 1:
+        measures.append(bicubic_baseline(entry["scale"], opts.y_channel, opts.border))
     if entry.get("num_styles"):
         measures.append(per_style(entry.get("styles") or [str(i) for i in range(entry["num_styles"])]))
     if not measures:
@@ -111,10 +113,14 @@ def _evaluate_translation_run(run_dir, cfg, folder, opts, ema: bool, n: int | No
     if not isinstance(opts, TranslationEvalOptions):
         opts = TranslationEvalOptions(**{**fields, "features": "inception"} if fields else {})
     opts = dataclasses.replace(opts, n=n or len(test), seed=seed)
+    scale = entry.get("scale", 1)
+    if scale > 1 and not opts.y_channel and not opts.border:  # super-resolution papers' protocol
+        opts = dataclasses.replace(opts, y_channel=opts.y_channel or entry["target_shape"][0] == 3,
+                                   border=scale)
     translator = load(run_dir, model=name, ema=ema)
     fields = (entry.get("input", "A"), entry.get("output", "B"))
     result = evaluate_translator(translator, test, opts, f"{name} of {Path(run_dir).name}", fields,
-                                 _extras(run_dir, cfg, entry, translator, ema),
+                                 _extras(run_dir, cfg, entry, translator, ema, opts),
                                  cfg.data.classes.of if cfg.data.dataset == "classes" else "translation")
     result["ema"] = folder.weights(entry["net"], ema).name.endswith("_ema.safetensors")
     result["model"] = name

@@ -20,6 +20,7 @@ from gankit.inference.translator import Translator
 from gankit.metrics.registry import REGISTRY, names_needing, parse_metrics
 
 FEATURE_DEFAULT = ("fid", "kid")
+Extras = Callable[[Batch, torch.Tensor, "torch.Tensor | None"], dict]  # (inputs, outputs, targets) -> numbers
 
 
 @dataclasses.dataclass
@@ -39,11 +40,46 @@ class Identity(torch.nn.Module):
         return x
 
 
+class Bicubic(torch.nn.Module):
+    """The super-resolution baseline: bicubic upscaling by `scale`."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.anchor = torch.nn.Parameter(torch.zeros(()), requires_grad=False)  # gives a device
+
+    def forward(self, x: torch.Tensor, *_args) -> torch.Tensor:
+        return torch.nn.functional.interpolate(x.float(), scale_factor=self.scale, mode="bicubic",
+                                               align_corners=False).clamp(-1, 1)
+
+
 def copy_translator(source: Source) -> Translator:
+    """Copy the input (same shapes) or, where the target is an integer multiple of the input's
+    size, upscale it bicubically: the baseline every translator must beat."""
     shapes = source.spec.shapes
-    if shapes["A"] != shapes["B"]:
-        raise GankitError("copy-the-input needs inputs and targets of one shape")
-    return Translator(Identity(), tuple(shapes["A"]), tuple(shapes["B"]))
+    a, b = tuple(shapes["A"]), tuple(shapes["B"])
+    if a == b:
+        return Translator(Identity(), a, b)
+    scale = b[-1] // a[-1]
+    if a[0] == b[0] and b[-1] == a[-1] * scale and b[-2] == a[-2] * scale:
+        return Translator(Bicubic(scale), a, b, scale=scale)
+    raise GankitError("copy-the-input needs inputs and targets of one shape (or a scale between them)")
+
+
+def bicubic_baseline(scale: int, y_channel: bool, border: int) -> Extras:
+    """extras: PSNR and SSIM of bicubic upscaling of the same inputs, in the same protocol."""
+
+    def measure(inputs: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
+        if targets is None:
+            return {}
+        up = Bicubic(scale)(inputs["input"])
+        row = {}
+        for metric in ("psnr", "ssim"):
+            row.update({f"bicubic_{k}": v for k, v in
+                        REGISTRY[metric].compute(up, targets, y_channel, border).items()})
+        return row
+
+    return measure
 
 
 def _metric_names(opts: TranslationEvalOptions) -> tuple[list[str], list[str]]:
@@ -110,9 +146,6 @@ def evaluate_translator(translator: Translator, test: Source, opts: TranslationE
     else:
         record["reference"] = f"{test.name} {target}"
     return record
-
-
-Extras = Callable[[Batch, torch.Tensor, "torch.Tensor | None"], dict]
 
 
 def cycle_error(forward: Translator, backward: Translator) -> Extras:

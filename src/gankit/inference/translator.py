@@ -26,12 +26,16 @@ class Translator:
     latent_dim: int = 0
     num_styles: int | None = None
     test_mode: str = "eval"
+    scale: int = 1  # super-resolution: output / input size
+    any_size: bool = False  # fully convolutional: inputs of any size (upscaled tile by tile)
 
     def to(self, device: str | torch.device) -> Translator:
         self.net.to(device)
         return self
 
     def _check(self, images: torch.Tensor) -> None:
+        if self.any_size and images.ndim == 4 and images.shape[1] == self.source_shape[0]:
+            return
         if images.ndim != 4 or tuple(images.shape[1:]) != tuple(self.source_shape):
             shape = "x".join(str(s) for s in self.source_shape)
             raise GankitError(f"this translator takes images of {shape} (channels x height x width), "
@@ -64,7 +68,8 @@ class Translator:
             self.net.train(was_training)
         from gankit.inference.sampler import finite
 
-        return finite(torch.cat(parts))
+        out = finite(torch.cat(parts))
+        return out.clamp(-1, 1) if self.any_size else out  # SRResNet has no final tanh
 
     def translate_folder(self, src: str | Path, dst: str | Path, batch_size: int = 16,
                          seed: int | None = None, progress: bool | None = None,
@@ -79,6 +84,8 @@ class Translator:
 
         files, base = image_files(src, self.source_shape)
         show = sys.stderr.isatty() if progress is None else progress
+        if self.any_size:
+            return self._upscale_files(files, base, dst, show)
         written = []
         with tqdm(total=len(files), unit="img", disable=not show, leave=False) as bar:
             for i in range(0, len(files), batch_size):
@@ -89,4 +96,25 @@ class Translator:
                                      seed=None if seed is None else seed + i, style=styles)
                 written += write_images(out, names, dst)
                 bar.update(len(chunk))
+        return written
+
+    def _upscale_files(self, files: list[Path], base: Path, dst: str | Path, show: bool) -> list[Path]:
+        """Super-resolution: each image at its own size, tile by tile, written scale× larger."""
+        from tqdm import tqdm
+
+        from gankit.data.folder import load_image_native
+        from gankit.inference.images_io import write_images
+        from gankit.inference.sampler import finite
+        from gankit.inference.upscale import upscale
+
+        was_training = self.net.training
+        self.net.train(self.test_mode == "train")
+        written = []
+        try:
+            for path in tqdm(files, unit="img", disable=not show, leave=False):
+                image = load_image_native(path, self.source_shape[0])
+                out = finite(upscale(self.net, image, self.scale)[None])
+                written += write_images(out, [str(path.relative_to(base).with_suffix(""))], dst)
+        finally:
+            self.net.train(was_training)
         return written

@@ -88,7 +88,8 @@ def table(result: dict[str, Any]) -> str:
     from gankit.metrics.registry import labels
 
     rows = []
-    extra = [("class_accuracy", "class acc."), ("cycle_l1", "cycle L1"), ("target_class_rate", "to target")]
+    extra = [("class_accuracy", "class acc."), ("cycle_l1", "cycle L1"), ("target_class_rate", "to target"),
+             ("bicubic_psnr", "PSNR bic."), ("bicubic_ssim", "SSIM bic.")]
     for key, label in [*labels(), *extra]:
         if key in result:
             value = f"{result[key]:.4f}"

@@ -9,6 +9,7 @@ from gankit.nets import (  # noqa: F401 (register their classes)
     code_head,
     conditional,
     patchgan,
+    srresnet,
     translation_archs,
     unet,
     zi2zi,

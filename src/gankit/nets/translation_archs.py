@@ -16,6 +16,7 @@ from gankit.nets.layers import apply_spectral_norm
 from gankit.nets.patchgan import PatchDiscriminator, PixelDiscriminator, receptive_field
 from gankit.nets.registry import register_arch
 from gankit.nets.resnet_translator import DOWNSAMPLINGS, ResNetTranslator
+from gankit.nets.srresnet import SRDiscriminator, SRResNet
 from gankit.nets.unet import NORMS, UNetGenerator
 
 
@@ -109,3 +110,35 @@ def patchgan(o: PatchGANOptions, shape: tuple[int, ...]) -> nn.Module:
 def pixelgan(o: PixelGANOptions, shape: tuple[int, ...]) -> nn.Module:
     net = PixelDiscriminator(shape[0], o.width, o.norm)
     return apply_spectral_norm(net) if o.spectral_norm else net
+
+
+@dataclass
+class SRResNetOptions(NetOptions):
+    arch: str = "srresnet"
+    scale: PositiveInt = opt(4, "upscaling factor, a power of two (the data's HR / LR size)")
+    width: PositiveInt = opt(64, "channels of every residual block")
+    blocks: PositiveInt = opt(16, "residual blocks (16 in the paper)")
+
+    def check(self, where: str, shape: tuple[int, ...]) -> None:
+        _check_image(where, shape)
+        if self.scale < 2 or self.scale & (self.scale - 1):
+            raise GankitError(f"{where}.scale: a power of two (2, 4, 8), got {self.scale}")
+
+
+@dataclass
+class SRDiscriminatorOptions(NetOptions):
+    arch: str = "srgan"
+    width: PositiveInt = opt(64, "channels of the first conv (doubled every two layers to 8x)")
+
+    def check(self, where: str, shape: tuple[int, ...]) -> None:
+        _check_image(where, shape)
+
+
+@register_arch("translator", "srresnet", SRResNetOptions)
+def srresnet(o: SRResNetOptions, shape: tuple[int, ...], in_channels: int | None = None) -> nn.Module:
+    return SRResNet(in_channels or shape[0], shape[0], o.scale, o.width, o.blocks)
+
+
+@register_arch("discriminator", "srgan", SRDiscriminatorOptions)
+def srgan_discriminator(o: SRDiscriminatorOptions, shape: tuple[int, ...]) -> nn.Module:
+    return SRDiscriminator(shape[0], o.width)

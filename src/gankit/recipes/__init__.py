@@ -11,7 +11,9 @@ from gankit.recipes import (  # noqa: F401 (register them)
     gan,
     infogan,
     pix2pix,
+    srgan,
     ssgan,
+    superres,
     template,
     zi2zi,
 )
