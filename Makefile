@@ -4,7 +4,7 @@ PY := .venv/bin/python
 DEMO_RUN ?= runs/demo
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-slow bench bench-gpu lab lint setup data clean
+.PHONY: demo test test-slow bench bench-gpu lab lint setup data data-photos clean
 
 setup: .venv/.gankit-installed
 
@@ -15,6 +15,9 @@ data:
 	scripts/ensure_data.sh
 	scripts/ensure_fonts.sh
 	scripts/ensure_browser.sh
+
+data-photos:  # the super-resolution presets' photos (not needed by the tests)
+	scripts/ensure_photos.sh
 
 demo: setup data
 	@if [ -f $(DEMO_RUN)/config.toml ]; then \

@@ -40,7 +40,7 @@ def _tiny_nets(cfg) -> list[str]:
     overrides = []
     for role, net in cfg.nets.items():
         overrides.append(f"nets.{role}.width=4")
-        if net.arch == "resnet":
+        if net.arch in ("resnet", "srresnet"):
             overrides.append(f"nets.{role}.blocks=1")
         if net.arch == "patchgan":
             overrides.append(f"nets.{role}.layers=2")
@@ -55,6 +55,14 @@ def _translation_overrides(cfg, data_dir, tmp_path) -> list[str]:
     if data.dataset == "glyphs":
         fonts = ['data.glyphs.targets=["ukai", "uming"]'] if len(data.glyphs.targets) > 2 else []  # CI fonts
         return [f'data.glyphs.charset="{HANZI}"', "data.image_size=32", *fonts]
+    if data.dataset == "superres":
+        from PIL import Image
+
+        (tmp_path / "photos").mkdir()
+        for i in range(6):
+            Image.new("RGB", (100 + i, 90), (40 * i, 100, 200)).save(tmp_path / "photos" / f"{i}.png")
+        return [f'data.root="{tmp_path / "photos"}"', "data.held_out=0.4", "data.superres.crop=32",
+                "data.superres.test_crop=64", "data.superres.crops_per_photo=2"]
     if data.dataset in ("edges", "classes"):
         return [f'data.root="{data_dir}"']
     if data.dataset == "unpaired":
@@ -68,7 +76,7 @@ def _translation_overrides(cfg, data_dir, tmp_path) -> list[str]:
 @pytest.mark.parametrize("name", preset_names())
 def test_preset_trains_end_to_end(name, data_dir, folder_dir, tmp_path):
     cfg = load_preset(name)
-    if cfg.data.dataset in ("glyphs", "edges", "paired", "unpaired", "classes"):
+    if cfg.data.dataset in ("glyphs", "edges", "paired", "unpaired", "classes", "superres"):
         from tests.test_glyphs_edges import needs_cjk
 
         if cfg.data.dataset == "glyphs" and needs_cjk.args[0]:

@@ -37,7 +37,7 @@ def installed_photos(split: str) -> list[Path]:
     missing = sorted({pkg for path, pkg in PHOTOS.values() if not Path(path).is_file()})
     if missing:
         raise GankitError(f"the photo dataset needs the Debian packages {' '.join(missing)} "
-                          f"(sudo apt-get install {' '.join(missing)}; make data does it as root), or "
+                          f"(sudo apt-get install {' '.join(missing)}; make data-photos does it as root), or "
                           "give data.root = a folder of your own photos")
     names = [n for n in PHOTOS if (n in TEST_PHOTOS) == (split != "train")]
     return [Path(PHOTOS[n][0]) for n in names]
