@@ -34,6 +34,7 @@ IMAGE_COLUMNS = (("l1", "L1", 1.0), ("psnr", "PSNR", 1.0), ("ssim", "SSIM", 1.0)
                  ("fid", "FID", 1.0), ("kid_mean", "KID", 1.0), ("precision", "precision", 1.0),
                  ("recall", "recall", 1.0), ("class_accuracy", "class accuracy", 1.0),
                  ("target_class_rate", "target-class rate", 1.0), ("cycle_l1", "cycle L1", 1.0),
+                 ("diversity_l1", "diversity (L1)", 1.0), ("encoded_l1", "L1 with z = E(B)", 1.0),
                  ("accuracy", "SSL test accuracy", 1.0),
                  ("baseline_accuracy", "supervised-only accuracy", 1.0))
 

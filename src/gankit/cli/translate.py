@@ -27,6 +27,11 @@ def add_parser(sub) -> None:
     p.add_argument("--style", metavar="ID", action="append", type=int,
                    help="models of several styles (zi2zi): which style id (repeatable; --chars default: "
                    "every style)")
+    p.add_argument("--codes", type=int, default=8,
+                   help="--chars with a latent model (BicycleGAN): how many random codes (styles) to write")
+    p.add_argument("--style-from", metavar="DIR",
+                   help="--chars with a latent model: write in the style of these example glyph images "
+                   "(their mean code under the model's encoder)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=0, help="dropout seed for --test-mode train")
     p.add_argument("--no-ema", action="store_true", help="use the raw weights")
@@ -45,7 +50,8 @@ def run(args: argparse.Namespace) -> None:
         from gankit.inference.glyph_writer import read_chars, write_glyph_dataset
 
         written, skipped = write_glyph_dataset(args.run, read_chars(args.chars), args.out, args.model,
-                                               args.style, args.batch_size)
+                                               args.style, args.batch_size, args.codes, args.style_from,
+                                               args.seed)
         lacking = f"; {skipped} characters not in the input font skipped" if skipped else ""
         print(f"wrote {written} glyph images and labels.csv into {args.out}{lacking}")
         return

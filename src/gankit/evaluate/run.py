@@ -75,7 +75,14 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
 def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     """What a translator's eval adds: the cycle error where the run has the reverse model, the
     target-class rate on class domains."""
-    from gankit.evaluate.translation import bicubic_baseline, cycle_error, per_style, target_class_rate
+    from gankit.evaluate.translation import (
+        bicubic_baseline,
+        cycle_error,
+        diversity,
+        encoded_reconstruction,
+        per_style,
+        target_class_rate,
+    )
     from gankit.inference import load
 
     measures = []
@@ -84,6 +91,10 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     if cfg.data.dataset == "classes":
         target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
         measures.append(target_class_rate(cfg.data.classes.of, target))
+    if entry.get("latent_dim") or translator.test_mode == "train":
+        measures.append(diversity(translator))
+    if entry.get("encoder"):
+        measures.append(encoded_reconstruction(translator, load(run_dir, model=entry["encoder"], ema=ema)))
     if entry.get("scale", 1) > 1:
         measures.append(bicubic_baseline(entry["scale"], opts.y_channel, opts.border))
     if entry.get("num_styles"):
@@ -118,6 +129,8 @@ def _evaluate_translation_run(run_dir, cfg, folder, opts, ema: bool, n: int | No
         opts = dataclasses.replace(opts, y_channel=opts.y_channel or entry["target_shape"][0] == 3,
                                    border=scale)
     translator = load(run_dir, model=name, ema=ema)
+    if opts.test_mode is not None:
+        translator = dataclasses.replace(translator, test_mode=opts.test_mode)
     fields = (entry.get("input", "A"), entry.get("output", "B"))
     result = evaluate_translator(translator, test, opts, f"{name} of {Path(run_dir).name}", fields,
                                  _extras(run_dir, cfg, entry, translator, ema, opts),

@@ -197,3 +197,46 @@ def per_style(names: list[str], y_channel: bool = False, border: int = 0) -> Ext
         return {"per_style": table}
 
     return measure
+
+
+def diversity(translator: Translator, codes: int = 10, inputs: int = 100, seed: int = 0) -> Extras:
+    """extras: the mean pairwise L1 distance (on [0, 1]) between a translator's outputs for
+    `codes` random codes (or, without a code, `codes` dropout draws in test mode train) of
+    each of the first `inputs` test inputs; 0 for a deterministic translator."""
+
+    def measure(batch: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
+        x = batch["input"][:inputs]
+        if not translator.latent_dim and translator.test_mode != "train":
+            return {"diversity_l1": 0.0, "diversity_draws": codes}
+        draws = []
+        rng = torch.Generator().manual_seed(seed)
+        style = batch.get("style")
+        for k in range(codes):
+            z = torch.randn(len(x), translator.latent_dim, generator=rng) if translator.latent_dim else None
+            draws.append(translator.translate(x, z=z, style=None if style is None else style[:inputs],
+                                              seed=seed + k))
+        total, pairs = 0.0, 0
+        for i in range(codes):
+            for j in range(i + 1, codes):
+                total += float((draws[i] - draws[j]).abs().mean()) / 2
+                pairs += 1
+        return {"diversity_l1": total / pairs, "diversity_draws": codes}
+
+    return measure
+
+
+def encoded_reconstruction(translator: Translator, encoder: torch.nn.Module) -> Extras:
+    """extras: L1 and SSIM of G(A, mu(E(B))) against B: the truth, when the code is encoded from it."""
+
+    def measure(batch: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
+        if targets is None:
+            return {}
+        with torch.no_grad():
+            z = torch.cat([encoder(targets[i:i + 64])[0] for i in range(0, len(targets), 64)])
+        y = translator.translate(batch["input"], z=z)
+        row = {}
+        for metric in ("l1", "ssim"):
+            row.update({f"encoded_{k}": v for k, v in REGISTRY[metric].compute(y, targets).items()})
+        return row
+
+    return measure

@@ -41,7 +41,7 @@ def load(path: str | Path, model: str | None = None, ema: bool = True,
         return Translator(net, tuple(entry["source_shape"]), tuple(entry["target_shape"]),
                           entry.get("latent_dim", 0), entry.get("num_styles"),
                           entry.get("test_mode", "eval"), entry.get("scale", 1), entry.get("any_size", False))
-    if kind in ("classifier", "critic"):
+    if kind in ("classifier", "critic", "encoder"):
         return net
     raise GankitError(f"{path}: model '{name}' is a {kind}, which this gankit cannot load")
 

@@ -33,9 +33,35 @@ def render_inputs(entry: dict, chars: str) -> tuple[torch.Tensor, str, int]:
     return x, kept, len(chars) - len(kept)
 
 
+def _codes(path: str | Path, entry: dict, codes: int, style_from: str | None, seed: int
+           ) -> tuple[list[str], list[torch.Tensor]]:
+    """A latent model's styles: one code encoded from example glyphs (their mean code under E),
+    or `codes` random codes from `seed`."""
+    dim = entry["latent_dim"]
+    if style_from:
+        from gankit.inference import load
+        from gankit.inference.images_io import image_files, read_images
+
+        if not entry.get("encoder"):
+            raise GankitError("--style-from: this model has no encoder to read a style from examples")
+        encoder = load(path, model=entry["encoder"])
+        shape = tuple(entry["target_shape"])
+        files, _ = image_files(style_from, shape)
+        with torch.no_grad():
+            mu, _ = encoder(read_images(files, shape))
+        return [f"from-{Path(style_from).stem}"], [mu.mean(0)]
+    if codes < 1:
+        raise GankitError(f"--codes must be positive, got {codes}")
+    rng = torch.Generator().manual_seed(seed)
+    return [f"code-{k}" for k in range(codes)], list(torch.randn(codes, dim, generator=rng))
+
+
 def write_glyph_dataset(path: str | Path, chars: str, out: str | Path, model: str | None = None,
-                        styles: list[int] | None = None, batch_size: int = 64) -> tuple[int, int]:
-    """Write the dataset; returns (images written, characters skipped: not in the input font)."""
+                        styles: list[int] | None = None, batch_size: int = 64, codes: int = 8,
+                        style_from: str | None = None, seed: int = 0) -> tuple[int, int]:
+    """Write the dataset; returns (images written, characters skipped: not in the input font).
+    Style models write each style id; latent models (BicycleGAN) write `codes` random codes, or
+    the style read from example glyphs in `style_from`."""
     from gankit.inference import load
     from gankit.inference.folder import ModelFolder
     from gankit.inference.images_io import write_images
@@ -45,8 +71,12 @@ def write_glyph_dataset(path: str | Path, chars: str, out: str | Path, model: st
     name, entry = folder.model(model)
     translator = load(path, model=name)
     x, kept, skipped = render_inputs(entry, chars)
-    names = entry.get("styles") or ([str(i) for i in range(entry["num_styles"])] if entry.get("num_styles")
-                                    else ["output"])
+    latents: list[torch.Tensor | None] = []
+    if entry.get("latent_dim"):
+        names, latents = _codes(path, entry, codes, style_from, seed)
+    else:
+        count = entry.get("num_styles")
+        names = entry.get("styles") or ([str(i) for i in range(count)] if count else ["output"])
     chosen = styles if styles is not None else list(range(len(names)))
     for s in chosen:
         if not 0 <= s < len(names):
@@ -55,7 +85,8 @@ def write_glyph_dataset(path: str | Path, chars: str, out: str | Path, model: st
     rows, written = [], 0
     for s in chosen:
         style = torch.full((len(x),), s) if entry.get("num_styles") else None
-        y = translator.translate(x, style=style, batch_size=batch_size)
+        z = latents[s].expand(len(x), -1) if latents else None
+        y = translator.translate(x, z=z, style=style, batch_size=batch_size)
         files = [f"U{ord(c):04X}" for c in kept]
         write_images(y, files, Path(out) / names[s])
         rows += [(f"{names[s]}/{f}.png", c, ord(c), names[s]) for f, c in zip(files, kept, strict=True)]

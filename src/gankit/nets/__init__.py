@@ -6,6 +6,7 @@ from torch import nn
 
 from gankit.nets import (  # noqa: F401 (register their classes)
     archs,
+    bicycle,
     code_head,
     conditional,
     patchgan,

@@ -6,6 +6,7 @@ from gankit.config import RunConfig
 from gankit.data.batch import DataSpec
 from gankit.recipes import (  # noqa: F401 (register them)
     acgan,
+    bicyclegan,
     cgan,
     cyclegan,
     gan,
