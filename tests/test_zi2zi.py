@@ -116,3 +116,14 @@ def test_translate_writes_one_style_or_a_labelled_character_dataset(capsys, zi2z
     assert main(folder) == 2
     assert "choose one with --style" in capsys.readouterr().err
     assert main([*folder, "--style", "2"]) == 0
+
+
+@needs_cjk
+def test_the_ocr_benefit_script_runs_on_a_translator(capsys, zi2zi_run):
+    from tests.test_ocr import load_script
+
+    rows = load_script().main(["--model", str(zi2zi_run), "--real", "ukai", "--test", "wqy-zenhei",
+                               "--chars", "6", "--epochs", "1", "--seeds", "0"])
+    assert len(rows) == 1 and rows[0]["generated_images"] == 6 * 3 and rows[0]["generated_styles"] == 3
+    assert 0.0 <= rows[0]["real_plus_generated"] <= 1.0 and rows[0]["test_images"] == 6
+    assert "real_only" in capsys.readouterr().out
