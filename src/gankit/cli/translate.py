@@ -9,7 +9,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("translate", help="translate images with a trained translator (run or export)",
                        description="Run a translator (pix2pix, CycleGAN, ...) over IMAGE or every image "
                        "under DIR and write the results as PNGs under OUT with the same relative "
-                       "names. Inputs are resized to the model's input size; an image of the wrong "
+                       "names. Inputs are resized to the model's input size (super-resolution models "
+                       "take any size and upscale it tile by tile); an image of the wrong "
                        "channel count (colour for a grayscale model, or the reverse) is refused.")
     p.add_argument("run", metavar="RUN", help="a run directory or an export")
     source = p.add_mutually_exclusive_group(required=True)
