@@ -126,4 +126,5 @@ def test_the_ocr_benefit_script_runs_on_a_translator(capsys, zi2zi_run):
                                "--chars", "6", "--epochs", "1", "--seeds", "0"])
     assert len(rows) == 1 and rows[0]["generated_images"] == 6 * 3 and rows[0]["generated_styles"] == 3
     assert 0.0 <= rows[0]["real_plus_generated"] <= 1.0 and rows[0]["test_images"] == 6
+    assert 0.0 <= rows[0]["real_only_same_updates"] <= 1.0
     assert "real_only" in capsys.readouterr().out
