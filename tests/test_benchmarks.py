@@ -63,3 +63,16 @@ def test_time_to_quality_runs_a_tiny_race(idx_dir):
     assert [len(row["curves"][k]) for k in ("gankit", "plain")] == [2, 2]
     assert all(r["fid"] > 0 for k in ("gankit", "plain") for r in row["curves"][k])
     assert row["cpu_flags"] is not None
+
+
+def test_upscale_memory_tiles_a_small_photo(tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "photo.png"
+    Image.effect_mandelbrot((200, 120), (-2, -1, 1, 1), 50).convert("RGB").save(photo)
+    done = _run(str(BENCHMARKS / "upscale_memory.py"), "--photo", str(photo), "--side", "160", "--crop", "60",
+                "--tile", "16",
+                "--overlap", "16", "--width", "8", "--blocks", "2")
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert row["full"]["output"][1] == 4 * 160 and row["max_difference"] < 1e-5
+    assert row["crop_tiled"]["peak_mib"] > 0
