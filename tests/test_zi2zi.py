@@ -19,11 +19,13 @@ from tests.test_glyphs_edges import HANZI, needs_cjk
 FONTS = ["ukai", "uming", "wqy-zenhei"]
 
 
-def _zi2zi(zi2zi: dict | None = None, **train_values):
+def _zi2zi(zi2zi: dict | None = None, targets: list[str] = FONTS, data: dict | None = None, g_width: int = 8,
+           **train_values):
     return config_from_dict({
         "recipe": "zi2zi",
-        "data": {"dataset": "glyphs", "image_size": 32, "glyphs": {"charset": HANZI, "targets": FONTS}},
-        "nets": {"G": {"arch": "unet", "width": 8}, "D": {"arch": "patchgan", "width": 8, "layers": 2}},
+        "data": {"dataset": "glyphs", "image_size": 32, "glyphs": {"charset": HANZI, "targets": targets},
+                 **(data or {})},
+        "nets": {"G": {"arch": "unet", "width": g_width}, "D": {"arch": "patchgan", "width": 8, "layers": 2}},
         "zi2zi": {"embed_dim": 16, **(zi2zi or {})},
         "train": {"device": "cpu", "precision": "fp32", "steps": 6, "batch_size": 4, "log_every": 1,
                   "sample_every": 3, "checkpoint_every": 3, "tensorboard": False, **train_values}})
@@ -128,3 +130,32 @@ def test_the_ocr_benefit_script_runs_on_a_translator(capsys, zi2zi_run):
     assert 0.0 <= rows[0]["real_plus_generated"] <= 1.0 and rows[0]["test_images"] == 6
     assert 0.0 <= rows[0]["real_only_same_updates"] <= 1.0
     assert "real_only" in capsys.readouterr().out
+
+
+@needs_cjk
+def test_few_shot_fine_tuning_starts_from_a_trained_model_with_the_encoder_frozen(zi2zi_run, tmp_path):
+    from gankit.inference.folder import ModelFolder
+
+    source = ModelFolder.open(zi2zi_run).load_net("G")
+    cfg = _zi2zi({"init_from": str(zi2zi_run), "freeze_encoder": True}, targets=["uming"],
+                 data={"subset": 8}, steps=3)
+    train(cfg, tmp_path / "tuned", progress=False)
+    tuned = ModelFolder.open(tmp_path / "tuned").load_net("G", ema=False)
+    assert tuned.embedding.weight.shape == (1, 16)
+    for (name, before), after in zip(source.unet.downs.state_dict().items(),
+                                     tuned.unet.downs.state_dict().values(), strict=True):
+        if "running" not in name and "num_batches" not in name:
+            assert torch.equal(before, after), name  # the encoder stayed as trained
+    pairs = zip(source.unet.ups.parameters(), tuned.unet.ups.parameters(), strict=True)
+    assert not all(torch.equal(x, y) for x, y in pairs)  # the decoder learned
+    from gankit.nets.zi2zi import StyleUNet
+    from gankit.recipes.zi2zi import start_from
+
+    fresh = StyleUNet(1, 1, 32, 2, 16, 8)
+    start_from(fresh, str(zi2zi_run))
+    mean = source.embedding.weight.mean(0)
+    assert torch.allclose(fresh.embedding.weight, mean.expand(2, -1))  # each new font starts at the mean
+    with pytest.raises(GankitError, match="needs zi2zi.init_from"):
+        train(_zi2zi({"freeze_encoder": True}), tmp_path / "x", progress=False)
+    with pytest.raises(GankitError, match="does not fit this one"):
+        train(_zi2zi({"init_from": str(zi2zi_run)}, g_width=16), tmp_path / "y", progress=False)

@@ -4,7 +4,8 @@ by patch and names the font of what it sees. G minimises the adversarial loss, Î
 the constant loss (the bottleneck code of G's output matches that of its input), the
 category loss (D reads G's output as the intended font) and optionally total variation.
 Unlike the original: the embedding is trained, inference is deterministic unless asked, and
-G's extra steps per D step are an explicit option (`g_steps`; the original takes 2)."""
+G's extra steps per D step are an explicit option (`g_steps`; the original takes 2). Few-shot
+fine-tuning (`init_from`, `freeze_encoder`) starts a new font from a trained model."""
 
 from __future__ import annotations
 
@@ -42,6 +43,29 @@ class Zi2ZiOptions:
     embed_dim: PositiveInt = opt(128, "size of the learned style embedding")
     g_steps: PositiveInt = opt(1, "G updates per D update (the original zi2zi: 2)")
     test_mode: Literal["eval", "train"] = opt("eval", "G at test time: eval (deterministic) or train")
+    init_from: str = opt("", "few-shot fine-tuning: a zi2zi run or export whose G starts this one (its "
+                         "fonts' mean embedding starts each new font)")
+    freeze_encoder: bool = opt(False, "with init_from: keep the U-Net's encoder weights fixed (the "
+                               "original's fine-tuning)")
+
+
+def start_from(g: StyleUNet, path: str) -> None:
+    """Copy a trained zi2zi G into `g`; every style of `g` starts at the mean of its embeddings."""
+    from gankit.inference.folder import ModelFolder
+
+    folder = ModelFolder.open(path)
+    _, entry = folder.model(None)
+    source = folder.load_net(entry["net"])
+    if not isinstance(source, StyleUNet):
+        raise GankitError(f"zi2zi.init_from: {path} is not a zi2zi model")
+    state = source.state_dict()
+    mean = state.pop("embedding.weight").mean(0, keepdim=True)
+    state["embedding.weight"] = mean.expand_as(g.embedding.weight).clone()
+    try:
+        g.load_state_dict(state)
+    except RuntimeError:
+        raise GankitError(f"zi2zi.init_from: {path}'s G does not fit this one (another width, size or "
+                          "embed_dim?)") from None
 
 
 @register_recipe
@@ -61,6 +85,8 @@ class Zi2ZiRecipe(TranslationRecipe):
                               "= \"glyphs\" with data.glyphs.targets)")
         if cfg.nets["G"].arch != "unet":
             raise GankitError("recipe zi2zi's G is a U-Net with a style embedding: nets.G.arch = \"unet\"")
+        if cfg.options.freeze_encoder and not cfg.options.init_from:
+            raise GankitError("zi2zi.freeze_encoder needs zi2zi.init_from (a trained zi2zi run to fine-tune)")
 
     def __init__(self, cfg, spec, ctx=None) -> None:
         super().__init__(cfg, spec, ctx)
@@ -71,6 +97,10 @@ class Zi2ZiRecipe(TranslationRecipe):
         u = self.cfg.nets["G"]
         g = StyleUNet(a[0], b[0], b[-1], self.spec.num_styles, self.opts.embed_dim, u.width, u.norm,
                       u.dropout, u.dropout_layers, u.depth)
+        if self.opts.init_from:
+            start_from(g, self.opts.init_from)
+            if self.opts.freeze_encoder:
+                g.unet.downs.requires_grad_(False)
         judged = (a[0] + b[0], *b[1:])
         d = build_net("discriminator", self.cfg.nets["D"], judged, "nets.D")
         return {"G": g, "D": CodeHeadDiscriminator(d, judged, self.spec.num_styles)}
