@@ -95,6 +95,17 @@ def test_tiled_upscaling_equals_untiled_and_keeps_the_exact_size():
     assert float((tiled - whole).abs().max()) < 1e-5
 
 
+def test_the_bicubic_skip_starts_at_bicubic_and_still_tiles_exactly():
+    torch.manual_seed(0)
+    net = SRResNet(3, 3, 4, width=8, blocks=2, bicubic_skip=True).eval()
+    image = torch.rand(3, 60, 44) * 2 - 1
+    bicubic = torch.nn.functional.interpolate(image[None], scale_factor=4, mode="bicubic")
+    assert float((net(image[None]) - bicubic).abs().mean()) < 0.02  # a small residual at the start
+    assert float((SRResNet(3, 3, 4, 8, 2)(image[None]) - bicubic).abs().mean()) > 0.1  # without: far off
+    whole, tiled = upscale(net, image, 4, tile=0), upscale(net, image, 4, tile=16, overlap=16)
+    assert float((tiled - whole).abs().max()) < 1e-5
+
+
 def test_srresnet_trains_and_evaluates_against_bicubic(capsys, photos, tmp_path):
     run = tmp_path / "sr"
     train(_sr(photos, steps=30, log_every=10, sample_every=30, checkpoint_every=30), run, progress=False)

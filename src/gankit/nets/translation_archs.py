@@ -118,6 +118,8 @@ class SRResNetOptions(NetOptions):
     scale: PositiveInt = opt(4, "upscaling factor, a power of two (the data's HR / LR size)")
     width: PositiveInt = opt(64, "channels of every residual block")
     blocks: PositiveInt = opt(16, "residual blocks (16 in the paper)")
+    bicubic_skip: bool = opt(False, "learn a residual on top of the bicubic upscaling (not in the paper; "
+                             "short runs start at bicubic's quality)")
 
     def check(self, where: str, shape: tuple[int, ...]) -> None:
         _check_image(where, shape)
@@ -136,7 +138,7 @@ class SRDiscriminatorOptions(NetOptions):
 
 @register_arch("translator", "srresnet", SRResNetOptions)
 def srresnet(o: SRResNetOptions, shape: tuple[int, ...], in_channels: int | None = None) -> nn.Module:
-    return SRResNet(in_channels or shape[0], shape[0], o.scale, o.width, o.blocks)
+    return SRResNet(in_channels or shape[0], shape[0], o.scale, o.width, o.blocks, o.bicubic_skip)
 
 
 @register_arch("discriminator", "srgan", SRDiscriminatorOptions)
