@@ -14,11 +14,11 @@ import torch
 import torch.nn.functional as F
 
 from gankit.data.batch import Batch
-from gankit.errors import GankitError
 from gankit.fields import NonNegativeFloat, opt
 from gankit.nets import build_net
 from gankit.objectives import adversarial_loss
 from gankit.recipes.base import Role
+from gankit.recipes.init_from import load_weights, trained_net
 from gankit.recipes.registry import register_recipe
 from gankit.recipes.superres import SuperResRecipe
 from gankit.runtime.distributed import unwrap
@@ -67,21 +67,9 @@ class SRGANRecipe(SuperResRecipe):
     def build_nets(self) -> dict[str, torch.nn.Module]:
         g = self.make_translator()
         if self.opts.init_from:
-            self._start_from(g, self.opts.init_from)
+            source = trained_net(self.opts.init_from)
+            load_weights(g, source.state_dict(), "srgan.init_from", self.opts.init_from)
         return {"G": g, "D": build_net("discriminator", self.cfg.nets["D"], self.spec.shapes["B"], "nets.D")}
-
-    @staticmethod
-    def _start_from(g: torch.nn.Module, path: str) -> None:
-        from gankit.inference.folder import ModelFolder
-
-        folder = ModelFolder.open(path)
-        _, entry = folder.model(None)
-        source = folder.load_net(entry["net"])
-        try:
-            g.load_state_dict(source.state_dict())
-        except RuntimeError:
-            raise GankitError(f"srgan.init_from: {path}'s G does not fit nets.G (another width, block count "
-                              "or scale?)") from None
 
     def to(self, device, memory_format=None):
         if self.vgg is not None:

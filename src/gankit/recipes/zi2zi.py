@@ -24,6 +24,7 @@ from gankit.nets.code_head import CodeHeadDiscriminator
 from gankit.nets.zi2zi import StyleUNet
 from gankit.objectives import adversarial_loss
 from gankit.recipes.base import Role, Visuals
+from gankit.recipes.init_from import load_weights, trained_net
 from gankit.recipes.registry import register_recipe
 from gankit.recipes.translation import TranslationRecipe, glyph_input, translate_styled, translator_model
 
@@ -51,21 +52,12 @@ class Zi2ZiOptions:
 
 def start_from(g: StyleUNet, path: str) -> None:
     """Copy a trained zi2zi G into `g`; every style of `g` starts at the mean of its embeddings."""
-    from gankit.inference.folder import ModelFolder
-
-    folder = ModelFolder.open(path)
-    _, entry = folder.model(None)
-    source = folder.load_net(entry["net"])
+    source = trained_net(path)
     if not isinstance(source, StyleUNet):
         raise GankitError(f"zi2zi.init_from: {path} is not a zi2zi model")
     state = source.state_dict()
-    mean = state.pop("embedding.weight").mean(0, keepdim=True)
-    state["embedding.weight"] = mean.expand_as(g.embedding.weight).clone()
-    try:
-        g.load_state_dict(state)
-    except RuntimeError:
-        raise GankitError(f"zi2zi.init_from: {path}'s G does not fit this one (another width, size or "
-                          "embed_dim?)") from None
+    state["embedding.weight"] = state["embedding.weight"].mean(0, keepdim=True).expand_as(g.embedding.weight)
+    load_weights(g, state, "zi2zi.init_from", path)
 
 
 @register_recipe
