@@ -11,17 +11,17 @@ run, then the summary row as Markdown.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from pathlib import Path
+
+from gankit.io import read_json_lines
 
 
 def latest_record(run: Path, metric: str | None) -> dict:
     path = run / "eval.jsonl"
     if not path.is_file():
         raise SystemExit(f"{run}: no eval.jsonl (run gankit eval {run})")
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    records = [r for r in records if metric is None or r.get("metric") == metric]
+    records = [r for r in read_json_lines(path) if metric is None or r.get("metric") == metric]
     if not records:
         raise SystemExit(f"{path}: no {metric or ''} record")
     return records[-1]

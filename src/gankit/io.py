@@ -86,6 +86,22 @@ def append_line(path: str | Path, line: str) -> None:
         raise GankitError(describe_os_error(err, path, "appending to")) from None
 
 
+def read_json_lines(path: str | Path) -> list:
+    """The JSON values of a JSON-lines file ([] when absent), skipping a line a crash cut short."""
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    return rows
+
+
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP"}
 
 

@@ -68,13 +68,6 @@ def record_start(run_dir: Path, event: str, world_size: int = 1) -> None:
 
 
 def read_provenance(run_dir: Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / PROVENANCE_FILE
-    if not path.is_file():
-        return []
-    rows = []
-    for line in path.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            continue  # a line a crash cut short
-    return rows
+    from gankit.io import read_json_lines
+
+    return read_json_lines(Path(run_dir) / PROVENANCE_FILE)

@@ -3,13 +3,13 @@ metrics, evaluations, progress pictures and checkpoints."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gankit.errors import GankitError
+from gankit.io import read_json_lines
 
 MAX_PICTURES = 40  # progress pictures embedded (evenly spaced, always the last)
 
@@ -30,18 +30,6 @@ class RunFacts:
     pictures: list[tuple[int, Path]] = field(default_factory=list)
     pictures_total: int = 0
     resumes: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _json_lines(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    rows = []
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            continue
-    return rows
 
 
 def spaced(items: list, n: int) -> list:
@@ -75,8 +63,8 @@ def collect_run(run_dir: str | Path) -> RunFacts:
     return RunFacts(path=run, name=run.name, config_text=(run / "config.toml").read_text(errors="replace"),
                     recipe=cfg.recipe, dataset=cfg.data.dataset, description=cfg.description, step=step,
                     train_seconds=seconds, provenance=read_provenance(run), metrics=read_metrics(run),
-                    evals=_json_lines(run / "eval.jsonl"), pictures=spaced(pictures, MAX_PICTURES),
-                    pictures_total=len(pictures), resumes=_json_lines(run / "resumes.jsonl"))
+                    evals=read_json_lines(run / "eval.jsonl"), pictures=spaced(pictures, MAX_PICTURES),
+                    pictures_total=len(pictures), resumes=read_json_lines(run / "resumes.jsonl"))
 
 
 SCALAR_SKIP = {"step", "metric", "seed", "n", "n_real", "n_fake", "ema", "gankit", "warnings", "protocol",

@@ -6,20 +6,13 @@ import json
 import math
 from pathlib import Path
 
+from gankit.io import read_json_lines
+
 METRICS_FILE = "metrics.jsonl"
 
 
 def read_metrics(run_dir: Path) -> list[dict]:
-    path = Path(run_dir) / METRICS_FILE
-    if not path.is_file():
-        return []
-    rows = []
-    for line in path.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash
-    return rows
+    return read_json_lines(Path(run_dir) / METRICS_FILE)
 
 
 class MetricsLogger:
