@@ -28,6 +28,16 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def _adam_and_compiled(cfg, gen, disc, device: torch.device, compile_mode: str | bool):
+    """The preset's Adam for G and D (fused on CUDA) and the nets to call (compiled if asked)."""
+    betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
+    if compile_mode:
+        return opt_g, opt_d, torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode)
+    return opt_g, opt_d, gen, disc
+
+
 def plain_loop(cfg, data: dict, steps: int, warmup: int, device: torch.device,
                precision: str, channels_last: bool, compile_mode: str | bool) -> float:
     """pytorch/examples' DCGAN loop, written plainly (no per-step host sync): img/s."""
@@ -37,11 +47,7 @@ def plain_loop(cfg, data: dict, steps: int, warmup: int, device: torch.device,
     layout = torch.channels_last if channels_last else torch.contiguous_format
     gen = build_net("generator", cfg.nets["G"], shape).to(device, memory_format=layout)
     disc = build_net("discriminator", cfg.nets["D"], shape).to(device, memory_format=layout)
-    betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
-    run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
-                    if compile_mode else (gen, disc))
+    opt_g, opt_d, run_g, run_d = _adam_and_compiled(cfg, gen, disc, device, compile_mode)
     scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
     autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
                 else contextlib.nullcontext())
@@ -91,11 +97,7 @@ def plain_pix2pix_loop(cfg, data: dict, steps: int, warmup: int, device: torch.d
     gen = gen.to(device, memory_format=layout)
     judged = (a_all.shape[1] + b_all.shape[1], *shape[1:])
     disc = build_net("discriminator", cfg.nets["D"], judged).to(device, memory_format=layout)
-    betas, fused = (cfg.optim.beta1, cfg.optim.beta2), device.type == "cuda" or None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.optim.lr["G"], betas=betas, fused=fused)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.optim.lr["D"], betas=betas, fused=fused)
-    run_g, run_d = ((torch.compile(gen, mode=compile_mode), torch.compile(disc, mode=compile_mode))
-                    if compile_mode else (gen, disc))
+    opt_g, opt_d, run_g, run_d = _adam_and_compiled(cfg, gen, disc, device, compile_mode)
     autocast = (torch.autocast(device.type, dtype=DTYPES[precision]) if precision in DTYPES
                 else contextlib.nullcontext())
     batch, weight = cfg.train.batch_size, cfg.options.l1
