@@ -55,7 +55,8 @@ def _photo(args: argparse.Namespace) -> torch.Tensor:
 def _child(args: argparse.Namespace, mode: str, queue) -> None:
     from gankit.inference.upscale import upscale
 
-    torch.set_num_threads(args.threads) if args.threads else None
+    if args.threads:
+        torch.set_num_threads(args.threads)
     net, scale = _net(args)
     image = _photo(args)
     if mode != "full":

@@ -17,6 +17,7 @@ in the target style.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import statistics
 import tempfile
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from gankit.data.fonts import character_split, charset, resolve_font
 from gankit.data.glyphs import render_font
@@ -45,17 +47,18 @@ def real_glyphs(fonts: list[str], chars: str) -> tuple[torch.Tensor, torch.Tenso
     return torch.cat(xs), torch.cat(ys)
 
 
-def generated_glyphs(model: str, chars: str, codes: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-    from PIL import Image
+def _gray(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L"))
 
+
+def generated_glyphs(model: str, chars: str, codes: int) -> tuple[torch.Tensor, torch.Tensor, int]:
     index = {c: i for i, c in enumerate(chars)}
     with tempfile.TemporaryDirectory() as out:
         write_glyph_dataset(model, chars, out, codes=codes)
-        import csv
-
         with open(Path(out) / "labels.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
-        images = np.stack([np.asarray(Image.open(Path(out) / r["file"]).convert("L")) for r in rows])
+        images = np.stack([_gray(Path(out) / r["file"]) for r in rows])
         styles = len({r["style"] for r in rows})
     return to_input(images), torch.tensor([index[r["char"]] for r in rows]), styles
 
