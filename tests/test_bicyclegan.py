@@ -81,6 +81,9 @@ def test_eval_reports_diversity_and_the_encoded_reconstruction(capsys, bicycle_r
     record = json.loads((bicycle_run / "eval.jsonl").read_text().splitlines()[-1])
     assert record["diversity_l1"] > 0 and record["diversity_draws"] == 10
     assert 0 <= record["encoded_l1"] <= 1 and "encoded_ssim" in record
+    assert 0 <= record["fonts_reached"] <= 3 and sorted(record["font_shares"]) == sorted(FONTS)
+    assert sum(record["font_shares"].values()) == pytest.approx(1.0)
+    assert "random codes reach" in capsys.readouterr().out
     from tests.test_pix2pix import _pix2pix
 
     pix = tmp_path / "pix"

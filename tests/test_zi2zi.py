@@ -98,6 +98,8 @@ def test_styles_differ_and_eval_reports_each_font(capsys, zi2zi_run):
     assert sorted(record["per_style"]) == sorted(FONTS)
     assert all(0 <= r["l1"] <= 1 and r["n"] > 0 for r in record["per_style"].values())
     assert "uming" in printed and "test characters" in printed
+    assert 0 <= record["font_hit"] <= 1 and sorted(record["font_hit_per_font"]) == sorted(FONTS)
+    assert 0 <= record["font_hit_real"] <= 1 and "read as the font asked for" in printed
 
 
 def test_translate_writes_one_style_or_a_labelled_character_dataset(capsys, zi2zi_run, tmp_path):
@@ -159,3 +161,34 @@ def test_few_shot_fine_tuning_starts_from_a_trained_model_with_the_encoder_froze
         train(_zi2zi({"freeze_encoder": True}), tmp_path / "x", progress=False)
     with pytest.raises(GankitError, match="does not fit this one"):
         train(_zi2zi({"init_from": str(zi2zi_run)}, g_width=16), tmp_path / "y", progress=False)
+
+
+def test_style_interpolation_walks_from_one_learned_font_to_another(capsys, zi2zi_run, tmp_path):
+    from PIL import Image
+
+    from gankit.inference import load
+    from gankit.inference.glyph_writer import render_inputs
+    from gankit.inference.folder import ModelFolder
+    from gankit.inference.style_grid import style_interpolation
+
+    images, kept, names = style_interpolation(zi2zi_run, "永和九", "ukai", "2", steps=5)
+    assert kept == "永和九" and names == ["ukai", "wqy-zenhei"] and images.shape[0] == 3 * 6
+    rows = images.view(3, 6, *images.shape[1:])
+    _, entry = ModelFolder.open(zi2zi_run).model()
+    x, _, _ = render_inputs(entry, "永和九")
+    translator = load(zi2zi_run)
+    assert torch.equal(rows[:, 0], x)  # each row starts with its input glyph
+    for column, style in ((1, 0), (5, 2)):  # the ends are the pure fonts
+        pure = translator.translate(x, style=torch.full((3,), style))
+        assert torch.allclose(rows[:, column], pure, atol=1e-5)
+    middle = rows[:, 3]
+    assert (middle - rows[:, 1]).abs().mean() > 0 and (middle - rows[:, 5]).abs().mean() > 0
+    out = tmp_path / "walk.png"
+    assert main(["interpolate", str(zi2zi_run), "--styles", "ukai", "uming", "--chars", "永和",
+                 "--steps", "4", "--out", str(out)]) == 0
+    with Image.open(out) as picture:  # 32-px glyphs drawn at twice the size, 2-px padding
+        assert picture.size == ((5 * 34 + 2) * 2, (2 * 34 + 2) * 2)
+    assert "from style ukai to uming" in capsys.readouterr().out
+    assert main(["interpolate", str(zi2zi_run), "--styles", "ukai", "comic-sans", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no style 'comic-sans'" in err and "Traceback" not in err

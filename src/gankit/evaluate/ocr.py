@@ -62,9 +62,9 @@ class ClassifierResult:
     epochs: int
 
 
-def train_and_test(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor, test_y: torch.Tensor,
-                   classes: int, seed: int, epochs: int = 30, batch_size: int = 128) -> ClassifierResult:
-    """Train a fresh GlyphClassifier (Adam 1e-3, random shifts) and return its test accuracy."""
+def fit_classifier(train_x: torch.Tensor, train_y: torch.Tensor, classes: int, seed: int,
+                   epochs: int = 30, batch_size: int = 128) -> GlyphClassifier:
+    """A fresh GlyphClassifier trained on (train_x, train_y) (Adam 1e-3, random shifts), in eval mode."""
     if len(train_x) == 0:
         raise GankitError("no training glyphs")
     torch.manual_seed(seed)
@@ -80,7 +80,17 @@ def train_and_test(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.T
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    net.eval()
-    with torch.no_grad():
-        predicted = torch.cat([net(test_x[i:i + 512]).argmax(1) for i in range(0, len(test_x), 512)])
-    return ClassifierResult(float((predicted == test_y).float().mean()), len(train_x), epochs)
+    return net.eval()
+
+
+@torch.no_grad()
+def predict(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The class a classifier names for each glyph (N, 1, 32, 32)."""
+    return torch.cat([net(x[i:i + 512]).argmax(1) for i in range(0, len(x), 512)])
+
+
+def train_and_test(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor, test_y: torch.Tensor,
+                   classes: int, seed: int, epochs: int = 30, batch_size: int = 128) -> ClassifierResult:
+    """Train a fresh GlyphClassifier and return its test accuracy."""
+    net = fit_classifier(train_x, train_y, classes, seed, epochs, batch_size)
+    return ClassifierResult(float((predict(net, test_x) == test_y).float().mean()), len(train_x), epochs)

@@ -46,9 +46,17 @@ def describe(result: dict[str, Any]) -> str:
 
 
 def _per_style(result: dict[str, Any]) -> str:
-    """Lines of a per-style table (zi2zi's fonts), or ''."""
-    rows = result.get("per_style") or {}
-    return "".join(f"\n  {name:<18} L1 {r['l1']:.4f}  SSIM {r['ssim']:.4f}  ({r['n']} test characters)"
+    """Lines of a per-style table (zi2zi's fonts) and of the font judge, or ''."""
+    rows, hits = result.get("per_style") or {}, result.get("font_hit_per_font") or {}
+    text = "".join(f"\n  {name:<18} L1 {r['l1']:.4f}  SSIM {r['ssim']:.4f}  ({r['n']} test characters)"
+                   + (f"  font hit {100 * hits[name]:.1f}%" if name in hits else "")
                    for name, r in rows.items())
-
-
+    if "font_hit" in result:
+        text += (f"\nfont judge: {100 * result['font_hit']:.1f}% of outputs read as the font asked for "
+                 f"(the judge on real test glyphs: {100 * result['font_hit_real']:.1f}%)")
+    if "fonts_reached" in result:
+        shares = ", ".join(f"{k} {100 * v:.0f}%" for k, v in result["font_shares"].items())
+        text += (f"\nrandom codes reach {result['fonts_reached']} of {len(result['font_shares'])} fonts "
+                 f"(the font judge: {shares}; on real test glyphs it is right "
+                 f"{100 * result['font_judge_real']:.1f}% of the time)")
+    return text

@@ -99,6 +99,12 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
         measures.append(bicubic_baseline(entry["scale"], opts.y_channel, opts.border))
     if entry.get("num_styles"):
         measures.append(per_style(entry.get("styles") or [str(i) for i in range(entry["num_styles"])]))
+    if cfg.data.dataset == "glyphs" and len(cfg.data.glyphs.targets) > 1 and (
+            entry.get("num_styles") or entry.get("latent_dim")):
+        from gankit.evaluate.font_judge import font_hit, font_judge, fonts_reached
+
+        judge = font_judge(cfg.data)
+        measures.append(font_hit(judge) if entry.get("num_styles") else fonts_reached(judge, translator))
     if not measures:
         return None
 

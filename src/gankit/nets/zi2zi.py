@@ -29,10 +29,18 @@ class StyleUNet(nn.Module):
         """The bottleneck code of x (N, C, 1, 1): what the constant loss compares."""
         return self.unet.encode(x)[-1]
 
+    def style_code(self, style: torch.Tensor) -> torch.Tensor:
+        """The embedding of style ids (N,), or of a mix of styles: float weights (N, num_styles),
+        whose rows weight the learned embeddings (a style interpolation's points)."""
+        if style.is_floating_point() and style.ndim == 2:
+            return style.to(self.embedding.weight.dtype) @ self.embedding.weight
+        return self.embedding(style.long())
+
     def forward(self, x: torch.Tensor, style: torch.Tensor, codes: bool = False):
-        """G(x, style); with `codes`, also the bottleneck codes of x and of G(x, style), in the
-        same call (so a DDP view of the net sees one forward)."""
+        """G(x, style) (style: ids, or mixing weights as in `style_code`); with `codes`, also
+        the bottleneck codes of x and of G(x, style), in the same call (so a DDP view of the
+        net sees one forward)."""
         skips = self.unet.encode(x)
-        code = self.embedding(style.long())[:, :, None, None].expand(-1, -1, *skips[-1].shape[2:])
+        code = self.style_code(style)[:, :, None, None].expand(-1, -1, *skips[-1].shape[2:])
         y = self.unet.decode(skips, torch.cat([skips[-1], code.to(skips[-1].dtype)], dim=1))
         return (y, skips[-1], self.encode(y)) if codes else y
