@@ -32,7 +32,8 @@ def test_the_judge_tells_real_fonts_apart_and_scores_outputs_against_the_font_as
     glyphs = x[:, None].float() / 127.5 - 1
     measure = judge_module.font_hit(judge)
     honest = measure(Batch({"input": glyphs, "style": y}), glyphs, None)
-    assert honest["font_hit"] == pytest.approx(judge.real_hit) and set(honest["font_hit_per_font"]) == set(FONTS)
+    assert honest["font_hit"] == pytest.approx(judge.real_hit)
+    assert set(honest["font_hit_per_font"]) == set(FONTS)
     swapped = measure(Batch({"input": glyphs, "style": (y + 1) % 3}), glyphs, None)
     assert swapped["font_hit"] < honest["font_hit"]  # the right glyphs, the wrong font asked for
 

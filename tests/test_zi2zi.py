@@ -167,8 +167,8 @@ def test_style_interpolation_walks_from_one_learned_font_to_another(capsys, zi2z
     from PIL import Image
 
     from gankit.inference import load
-    from gankit.inference.glyph_writer import render_inputs
     from gankit.inference.folder import ModelFolder
+    from gankit.inference.glyph_writer import render_inputs
     from gankit.inference.style_grid import style_interpolation
 
     images, kept, names = style_interpolation(zi2zi_run, "永和九", "ukai", "2", steps=5)
