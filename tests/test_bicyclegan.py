@@ -83,6 +83,7 @@ def test_eval_reports_diversity_and_the_encoded_reconstruction(capsys, bicycle_r
     assert 0 <= record["encoded_l1"] <= 1 and "encoded_ssim" in record
     assert 0 <= record["fonts_reached"] <= 3 and sorted(record["font_shares"]) == sorted(FONTS)
     assert sum(record["font_shares"].values()) == pytest.approx(1.0)
+    assert 0 < record["diversity_font_features"] <= 2  # cosine distances between codes' outputs
     assert "random codes reach" in capsys.readouterr().out
     from tests.test_pix2pix import _pix2pix
 
@@ -92,6 +93,24 @@ def test_eval_reports_diversity_and_the_encoded_reconstruction(capsys, bicycle_r
     assert "diversity_l1" not in json.loads((pix / "eval.jsonl").read_text().splitlines()[-1])
     assert main(["eval", str(pix), "--metrics", "l1", "--test-mode", "train"]) == 0
     assert json.loads((pix / "eval.jsonl").read_text().splitlines()[-1])["diversity_l1"] > 0  # dropout
+
+
+def test_diversity_adds_lpips_when_its_weights_are_supplied(bicycle_run, tmp_path):
+    from gankit.data import held_out_source
+    from gankit.evaluate.translation import diversity
+    from gankit.inference import load
+    from gankit.metrics.lpips import load_lpips
+    from tests.test_metrics_math import _lpips_files
+
+    _lpips_files(tmp_path / "w")
+    net = load_lpips(str(tmp_path / "w"), check_alexnet=False)
+    translator = load(bicycle_run)
+    batch = held_out_source(_bicycle().data).first(3)
+    batch = {"input": batch["A"]}
+    plain = diversity(translator, codes=3)(batch, None, None)
+    both = diversity(translator, codes=3, lpips_net=net)(batch, None, None)
+    assert "diversity_lpips" not in plain and both["diversity_l1"] == pytest.approx(plain["diversity_l1"])
+    assert both["diversity_lpips"] > 0
 
 
 def test_characters_in_random_codes_or_in_the_style_of_examples(capsys, bicycle_run, tmp_path):

@@ -36,6 +36,15 @@ class FontJudge:
 
         return predict(self.net, to_input(glyphs if glyphs.dtype == torch.uint8 else glyphs.float()))
 
+    @torch.no_grad()
+    def features(self, glyphs: torch.Tensor) -> torch.Tensor:
+        """The judge's penultimate features of each glyph, unit length (a learned glyph distance)."""
+        from gankit.evaluate.ocr import to_input
+
+        x = to_input(glyphs if glyphs.dtype == torch.uint8 else glyphs.float())
+        f = torch.cat([self.net.body[:-1](x[i:i + 512]) for i in range(0, len(x), 512)])
+        return torch.nn.functional.normalize(f, dim=1)
+
 
 def _glyph_arrays(data: DataConfig) -> tuple[dict[str, np.ndarray], list[int], list[str], Path]:
     from gankit.data.glyph_source import _targets, glyph_root
@@ -108,15 +117,21 @@ def font_hit(judge: FontJudge):
 def fonts_reached(judge: FontJudge, translator: Translator, codes: int = 10, inputs: int = 100,
                   seed: int = 0):
     """extras: the share of each font among the outputs for `codes` random codes of the first
-    `inputs` test inputs, and how many fonts get at least REACHED_SHARE of them."""
+    `inputs` test inputs, how many fonts get at least REACHED_SHARE of them, and the outputs'
+    diversity in the judge's features (mean cosine distance between codes, per input)."""
 
     def measure(batch: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
         x = batch["input"][:inputs]
         rng = torch.Generator().manual_seed(seed)
-        named = torch.cat([judge.fonts_of(translator.translate(
-            x, z=torch.randn(len(x), translator.latent_dim, generator=rng))) for _ in range(codes)])
+        draws = [translator.translate(x, z=torch.randn(len(x), translator.latent_dim, generator=rng))
+                 for _ in range(codes)]
+        named = torch.cat([judge.fonts_of(d) for d in draws])
         shares = {name: float((named == k).float().mean()) for k, name in enumerate(judge.fonts)}
+        feats = torch.stack([judge.features(d) for d in draws])  # (codes, inputs, dim)
+        cosine = torch.einsum("aid,bid->abi", feats, feats)
+        pairs = codes * (codes - 1)
+        spread = float((1 - cosine).sum(dim=(0, 1)).mean()) / pairs if pairs else 0.0
         return {"fonts_reached": sum(s >= REACHED_SHARE for s in shares.values()), "font_shares": shares,
-                "font_judge_real": judge.real_hit}
+                "font_judge_real": judge.real_hit, "diversity_font_features": spread}
 
     return measure

@@ -92,7 +92,9 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
         target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
         measures.append(target_class_rate(cfg.data.classes.of, target))
     if entry.get("latent_dim") or translator.test_mode == "train":
-        measures.append(diversity(translator))
+        from gankit.metrics import lpips
+
+        measures.append(diversity(translator, lpips_net=lpips.load_lpips() if lpips.available() else None))
     if entry.get("encoder"):
         measures.append(encoded_reconstruction(translator, load(run_dir, model=entry["encoder"], ema=ema)))
     if entry.get("scale", 1) > 1:

@@ -199,10 +199,12 @@ def per_style(names: list[str], y_channel: bool = False, border: int = 0) -> Ext
     return measure
 
 
-def diversity(translator: Translator, codes: int = 10, inputs: int = 100, seed: int = 0) -> Extras:
+def diversity(translator: Translator, codes: int = 10, inputs: int = 100, seed: int = 0,
+              lpips_net: torch.nn.Module | None = None) -> Extras:
     """extras: the mean pairwise L1 distance (on [0, 1]) between a translator's outputs for
     `codes` random codes (or, without a code, `codes` dropout draws in test mode train) of
-    each of the first `inputs` test inputs; 0 for a deterministic translator."""
+    each of the first `inputs` test inputs; 0 for a deterministic translator. With an LPIPS
+    net (the paper's measure; its weights must be supplied), the mean pairwise LPIPS too."""
 
     def measure(batch: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
         x = batch["input"][:inputs]
@@ -215,12 +217,15 @@ def diversity(translator: Translator, codes: int = 10, inputs: int = 100, seed: 
             z = torch.randn(len(x), translator.latent_dim, generator=rng) if translator.latent_dim else None
             draws.append(translator.translate(x, z=z, style=None if style is None else style[:inputs],
                                               seed=seed + k))
-        total, pairs = 0.0, 0
-        for i in range(codes):
-            for j in range(i + 1, codes):
-                total += float((draws[i] - draws[j]).abs().mean()) / 2
-                pairs += 1
-        return {"diversity_l1": total / pairs, "diversity_draws": codes}
+        pairs = [(i, j) for i in range(codes) for j in range(i + 1, codes)]
+        result = {"diversity_l1": sum(float((draws[i] - draws[j]).abs().mean()) / 2 for i, j in pairs)
+                  / len(pairs), "diversity_draws": codes}
+        if lpips_net is not None:
+            from gankit.metrics.lpips import lpips_distance
+
+            result["diversity_lpips"] = sum(lpips_distance(draws[i], draws[j], net=lpips_net)
+                                            for i, j in pairs) / len(pairs)
+        return result
 
     return measure
 

@@ -90,7 +90,8 @@ def table(result: dict[str, Any]) -> str:
     rows = []
     extra = [("class_accuracy", "class acc."), ("cycle_l1", "cycle L1"), ("target_class_rate", "to target"),
              ("bicubic_psnr", "PSNR bic."), ("bicubic_ssim", "SSIM bic."), ("diversity_l1", "diversity"),
-             ("encoded_l1", "L1 E(B)"), ("encoded_ssim", "SSIM E(B)")]
+             ("diversity_lpips", "div. LPIPS"), ("diversity_font_features", "div. font"),
+             ("encoded_l1", "L1 E(B)"), ("encoded_ssim", "SSIM E(B)"), ("font_hit", "font hit")]
     for key, label in [*labels(), *extra]:
         if key in result:
             value = f"{result[key]:.4f}"
