@@ -79,3 +79,59 @@ def test_a_bad_policy_is_refused():
 
     with pytest.raises(GankitError, match="unknown transform 'colour'"):
         load_preset("dcgan-fashion-mnist", ['gan.diffaugment="colour,cutout"'])
+
+
+def _ctx(logits: torch.Tensor):
+    from gankit.objectives.terms import TermContext
+
+    return TermContext(torch.zeros(len(logits), 1, 8, 8), torch.zeros(1), lambda x: x, real_logits=logits)
+
+
+def test_adaptive_p_rises_when_d_calls_reals_real_and_falls_when_not():
+    ada = da.AdaptiveDiffAugment("translation", target=0.6, kimg=0.064, interval=4)  # 64 images: 0 -> 1
+    confident = torch.full((8,), 3.0)  # sign +1 everywhere: r_t = 1 > 0.6
+    for _ in range(3):
+        ada.d_loss(_ctx(confident))
+    assert ada.p == 0.0  # adjusted only every 4th D update
+    ada.d_loss(_ctx(confident))
+    assert ada.p == pytest.approx(32 / 64) and ada.r_t == 1.0
+    for _ in range(8):
+        ada.d_loss(_ctx(confident))
+    assert ada.p == 1.0  # clamped
+    unsure = torch.tensor([1.0, -1.0] * 4)  # r_t = 0 < 0.6
+    for _ in range(4):
+        ada.d_loss(_ctx(unsure))
+    assert ada.p == pytest.approx(0.5) and ada.r_t == 0.0
+    assert float(ada.logged["ada_p"]) == pytest.approx(0.5)
+
+
+def test_adaptive_p_chooses_which_images_are_augmented_and_is_checkpointed():
+    x = torch.randn(64, 1, 16, 16, requires_grad=True)
+    ada = da.AdaptiveDiffAugment("cutout", target=0.6, kimg=1.0)
+    torch.manual_seed(0)
+    assert torch.equal(ada.perturb(x, 0), x)  # p = 0: nothing changes
+    ada.p = 0.5
+    torch.manual_seed(0)
+    y = ada.perturb(x, 0)
+    changed = (y != x).flatten(1).any(1).float().mean()
+    assert 0.3 < changed < 0.7
+    y.sum().backward()
+    assert (x.grad != 0).any()  # differentiable through the chosen ones
+    ada.d_loss(_ctx(torch.ones(4)))
+    again = da.AdaptiveDiffAugment("cutout", target=0.6, kimg=1.0)
+    again.load_state_dict(ada.state_dict())
+    assert again.state_dict() == ada.state_dict()
+
+
+def test_adaptive_diffaugment_trains_in_the_gan_recipe_and_needs_a_policy(idx_dir):
+    cfg = tiny_config(idx_dir, gan={"diffaugment": "color,translation", "diffaugment_target": 0.6,
+                                    "diffaugment_kimg": 0.016})
+    recipe = build_recipe(cfg, data_spec(cfg.data))
+    term = recipe.terms.of_type(da.AdaptiveDiffAugment)
+    for _ in range(4):
+        out = recipe.train_step([{"image": torch.randn(16, 1, 28, 28)}])
+    assert "ada_p" in out and term.updates == 4 and term.p in (0.0, 1.0)  # 64 images moved it all the way
+    from gankit.presets import load_preset
+
+    with pytest.raises(GankitError, match="set gan.diffaugment too"):
+        load_preset("dcgan-fashion-mnist", ["gan.diffaugment_target=0.6"])

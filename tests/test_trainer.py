@@ -62,8 +62,11 @@ def _assert_same_weights(run_a, run_b, names):
 
 
 @pytest.mark.parametrize("extra", [{}, {"ema_decay": 0.9, "lr_decay_start": 0.5,
-                                        "gan": {"n_critic": 2, "diffaugment": "color,translation,cutout"}}],
-                         ids=["plain", "ema-decay-ncritic-diffaugment"])
+                                        "gan": {"n_critic": 2, "diffaugment": "color,translation,cutout"}},
+                                   {"ema_decay": 0.9, "gan": {"diffaugment": "color,cutout",
+                                                              "diffaugment_target": 0.6,
+                                                              "diffaugment_kimg": 0.05}}],
+                         ids=["plain", "ema-decay-ncritic-diffaugment", "adaptive-diffaugment"])
 def test_interrupted_and_resumed_run_is_bit_exact(idx_dir, tmp_path, monkeypatch, extra):
     from gankit.errors import TrainingInterrupted
     from gankit.train import trainer as trainer_module

@@ -8,6 +8,10 @@ the run's RNG state, so resume is exact).
   contrast × U(0.5, 1.5) about the image mean.
 - translation: a shift of up to 1/8 of the size in each direction, zero padding.
 - cutout: a square of half the size set to zero at a random place (it may overhang the edge).
+
+`AdaptiveDiffAugment` applies each transform to each image with a probability p that
+StyleGAN2-ADA's overfitting heuristic steers (Karras et al. 2020), so short runs that do not
+overfit are left unaugmented.
 """
 
 from __future__ import annotations
@@ -92,3 +96,61 @@ class DiffAugment(Term):
 
     def perturb(self, x: torch.Tensor, step: int) -> torch.Tensor:
         return diff_augment(x, self.policy)
+
+
+class AdaptiveDiffAugment(DiffAugment):
+    """DiffAugment with each transform applied to each image with probability p, p steered by
+    StyleGAN2-ADA's heuristic r_t = E[sign D(real)] (how confidently D calls the training
+    images real): every `interval` D updates p rises when r_t > `target` and falls when below,
+    by the images seen since over `kimg` thousand, so p can cross [0, 1] in `kimg` thousand
+    images (the paper: target 0.6, interval 4, 500 kimg). p starts at 0."""
+
+    name = "ada"
+
+    def __init__(self, policy: str, target: float, kimg: float, interval: int = 4) -> None:
+        super().__init__(policy)
+        self.target, self.kimg, self.interval = target, kimg, interval
+        self.p, self.r_t = 0.0, 0.0
+        self.signs: torch.Tensor | None = None  # since the last adjustment: sum of sign(D(real)), logits, images
+        self.updates = 0
+
+    def perturb(self, x: torch.Tensor, step: int) -> torch.Tensor:
+        if x.ndim != 4:
+            return x
+        for name in self.policy:  # the draw is made at every p, so the RNG stream does not depend on p
+            chosen = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < self.p
+            x = torch.where(chosen, OPS[name](x), x)
+        return x
+
+    def d_loss(self, ctx) -> None:
+        logits = getattr(ctx, "real_logits", None)
+        if logits is None:
+            raise GankitError("adaptive DiffAugment needs D's logits on real images, which this recipe's "
+                              "step does not give its terms")
+        counted = torch.stack([torch.sign(logits.detach().float()).sum(),
+                               torch.tensor(float(logits.numel()), device=logits.device),
+                               torch.tensor(float(ctx.real.shape[0]), device=logits.device)])
+        self.signs = counted if self.signs is None else self.signs + counted
+        self.updates += 1
+        if self.updates % self.interval == 0:
+            self._adjust()
+        self.logged = {"ada_p": torch.tensor(self.p), "ada_rt": torch.tensor(self.r_t)}
+        return None
+
+    def _adjust(self) -> None:
+        signs = self.signs
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.all_reduce(signs)  # every rank moves p alike
+        total, count, images = signs.tolist()
+        self.r_t = total / count
+        step = (1.0 if self.r_t > self.target else -1.0) * images / (self.kimg * 1000)
+        self.p = min(1.0, max(0.0, self.p + step))
+        self.signs = None
+
+    def state_dict(self) -> dict:
+        return {"p": self.p, "r_t": self.r_t, "updates": self.updates,
+                "signs": None if self.signs is None else self.signs.tolist()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.p, self.r_t, self.updates = state["p"], state["r_t"], state["updates"]
+        self.signs = None if state["signs"] is None else torch.tensor(state["signs"])

@@ -32,6 +32,7 @@ class TermContext:
     d_update: int = 0  # index of this D update over the run
     latent: torch.Tensor | None = None  # the z that made `fake`
     fake_aux: torch.Tensor | None = None  # D's extra outputs on `fake` (e.g. code logits)
+    real_logits: torch.Tensor | None = None  # D's logits on `real` in a D update (ADA's heuristic)
 
 
 class Term:

@@ -58,9 +58,10 @@ class GANRecipe(SamplerRecipe):
         """The regularisers the options switch on, in the order their losses are summed."""
         o, terms = self.opts, []
         if getattr(o, "diffaugment", ""):
-            from gankit.objectives.diffaugment import DiffAugment
+            from gankit.objectives.diffaugment import AdaptiveDiffAugment, DiffAugment
 
-            terms.append(DiffAugment(o.diffaugment))
+            terms.append(AdaptiveDiffAugment(o.diffaugment, o.diffaugment_target, o.diffaugment_kimg)
+                         if o.diffaugment_target > 0 else DiffAugment(o.diffaugment))
         if o.instance_noise > 0:
             terms.append(T.InstanceNoise(o.instance_noise, o.instance_noise_until * self.cfg.train.steps))
         if o.gradient_penalty > 0:
@@ -107,7 +108,7 @@ class GANRecipe(SamplerRecipe):
 
             ctx = T.TermContext(real, fake, critic, self.ctx.precision.grad_scale, step,
                               step * len(batches) + index, z)
-            real_logits = critic(real)
+            real_logits = ctx.real_logits = critic(real)
             fake_logits, ctx.fake_aux = self.critic_fake(terms.perturb(fake.detach(), step), labels)
             loss_d = terms.add_to(self.loss.discriminator(real_logits, fake_logits), "d_loss", ctx)
             self.update("D", loss_d)

@@ -11,6 +11,7 @@ from gankit.errors import GankitError
 from gankit.fields import (
     NonNegativeFloat,
     OpenFraction,
+    PositiveFloat,
     PositiveInt,
     Range,
     opt,
@@ -47,6 +48,11 @@ class RegularisedOptions(AdversarialOptions):
         0.5, "fraction of train.steps at which the instance noise reaches 0")
     diffaugment: str = opt("", "DiffAugment policy on every image D sees, real and fake: a comma "
                            "list of color, translation, cutout (\"\": off)")
+    diffaugment_target: Annotated[float, Range(0, 1, hi_open=True)] = opt(
+        0.0, "0: augment every image; else StyleGAN2-ADA's adaptive probability p, steered so that "
+        "E[sign D(real)] stays near this target (the paper: 0.6)")
+    diffaugment_kimg: PositiveFloat = opt(
+        500.0, "adaptive DiffAugment: thousands of images over which p can move from 0 to 1")
 
 
 @dataclass
@@ -78,6 +84,9 @@ def check_regularisers(cfg: RunConfig) -> None:
         from gankit.objectives.diffaugment import parse_policy
 
         parse_policy(o.diffaugment)
+    if o.diffaugment_target > 0 and not o.diffaugment:
+        raise GankitError(f"{where}.diffaugment_target steers the probability of the DiffAugment "
+                          f"policy: set {where}.diffaugment too (e.g. \"color,translation,cutout\")")
     d = cfg.nets["D"]
     if getattr(d, "norm", None) == "batch" and (o.gradient_penalty > 0 or o.r1 > 0):
         raise GankitError("gradient penalties need D without batch norm (set nets.D.norm = \"none\")")
