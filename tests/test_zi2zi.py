@@ -192,3 +192,27 @@ def test_style_interpolation_walks_from_one_learned_font_to_another(capsys, zi2z
     assert main(["interpolate", str(zi2zi_run), "--styles", "ukai", "comic-sans", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "no style 'comic-sans'" in err and "Traceback" not in err
+
+
+@needs_cjk
+def test_the_per_font_pix2pix_comparison_takes_equal_total_steps(capsys, zi2zi_run, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from gankit.config.toml import read_toml
+
+    path = Path(__file__).parents[1] / "scripts" / "zi2zi_vs_pix2pix.py"
+    spec = importlib.util.spec_from_file_location("zi2zi_vs_pix2pix", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rows = script.main([str(zi2zi_run), "--out", str(tmp_path / "per-font")])
+    assert [r["font"] for r in rows] == FONTS
+    for row in rows:
+        config = read_toml(tmp_path / "per-font" / row["font"] / "config.toml")
+        assert config["recipe"] == "pix2pix" and config["train"]["steps"] == 12 // 3
+        assert config["data"]["glyphs"]["targets"] == [row["font"]]
+        assert config["nets"]["G"]["width"] == 8 and config["pix2pix"]["l1"] == 100.0
+        assert 0 <= row["pix2pix_l1"] <= 1 and 0 <= row["zi2zi_ssim"] <= 1 and row["n"] > 0
+    table = (tmp_path / "per-font" / "table.md").read_text()
+    assert "| mean of fonts |" in table and "4 steps each" in table
+    assert "SSIM pix2pix" in capsys.readouterr().out
