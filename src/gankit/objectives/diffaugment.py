@@ -111,7 +111,7 @@ class AdaptiveDiffAugment(DiffAugment):
         super().__init__(policy)
         self.target, self.kimg, self.interval = target, kimg, interval
         self.p, self.r_t = 0.0, 0.0
-        self.signs: torch.Tensor | None = None  # since the last adjustment: sum of sign(D(real)), logits, images
+        self.signs: torch.Tensor | None = None  # since the last adjustment: sign sum, logits, images
         self.updates = 0
 
     def perturb(self, x: torch.Tensor, step: int) -> torch.Tensor:
