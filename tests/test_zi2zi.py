@@ -189,6 +189,11 @@ def test_style_interpolation_walks_from_one_learned_font_to_another(capsys, zi2z
     with Image.open(out) as picture:  # 32-px glyphs drawn at twice the size, 2-px padding
         assert picture.size == ((5 * 34 + 2) * 2, (2 * 34 + 2) * 2)
     assert "from style ukai to uming" in capsys.readouterr().out
+    from gankit.inference import export
+
+    exported = export(zi2zi_run, tmp_path / "export")
+    again, _, _ = style_interpolation(exported, "永和九", "ukai", "2", steps=5)
+    assert torch.allclose(again, images, atol=1e-6)  # an export walks the same way
     assert main(["interpolate", str(zi2zi_run), "--styles", "ukai", "comic-sans", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "no style 'comic-sans'" in err and "Traceback" not in err
