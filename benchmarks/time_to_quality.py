@@ -2,10 +2,11 @@
 for the same wall-clock budget, FID measured at fixed wall times.
 
     python benchmarks/time_to_quality.py [--preset dcgan-fashion-mnist] [--minutes 15]
-        [--marks 6] [--n 10000] [--threads 0] [--seed 0]
+        [--marks 6] [--n 10000] [--threads 0] [--seed 0] [--plain-preset dcgan-fashion-mnist]
 
 The plain loop is pytorch/examples' DCGAN with the DCGAN paper's settings (Adam 2e-4, β1 0.5,
-batch 128, N(0, 0.02) init, the same nets as the preset, fp32, no EMA). gankit runs the
+batch 128, N(0, 0.02) init, fp32, no EMA) on the nets of `--plain-preset` (the DCGAN paper's
+width-64 nets of dcgan-fashion-mnist, whatever gankit's preset is), seeded by `--seed`. gankit runs the
 preset as configured (its EMA, precision, batch) with `train.steps` large enough never to
 end first. Both keep a copy of the sampling generator (gankit: the EMA one) at `--marks`
 evenly spaced wall times; after training, each copy is scored by FID (the project's
@@ -72,11 +73,12 @@ def run_gankit(preset: str, marks: list[float], overrides: list[str]) -> Taken:
     return hooks.taken
 
 
-def run_plain(preset: str, marks: list[float], overrides: list[str]) -> Taken:
-    """pytorch/examples' DCGAN loop with the paper's settings, snapshots at `marks`."""
+def run_plain(preset: str, marks: list[float], overrides: list[str], seed: int) -> Taken:
+    """pytorch/examples' DCGAN loop with the paper's settings on `preset`'s nets and data,
+    snapshots at `marks`."""
     cfg = load_preset(preset, overrides)
     data = in_memory_fields(build_source(cfg.data, 0))["image"]
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     shape = tuple(data.shape[1:])
     gen = build_net("generator", cfg.nets["G"], shape)
     disc = build_net("discriminator", cfg.nets["D"], shape)
@@ -107,7 +109,10 @@ def run_plain(preset: str, marks: list[float], overrides: list[str]) -> Taken:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="dcgan-fashion-mnist")
+    parser.add_argument("--preset", default="dcgan-fashion-mnist", help="gankit's side")
+    parser.add_argument("--plain-preset", default="dcgan-fashion-mnist",
+                        help="whose nets and data the plain loop trains (default: the DCGAN paper's "
+                        "nets of dcgan-fashion-mnist, whatever --preset is)")
     parser.add_argument("--minutes", type=float, default=15.0, help="wall-clock budget of each (default 15)")
     parser.add_argument("--marks", type=int, default=6, help="FID measurements per run")
     parser.add_argument("--n", type=int, default=10_000, help="samples per FID")
@@ -121,7 +126,7 @@ def main() -> None:
     marks = [budget * (i + 1) / args.marks for i in range(args.marks)]
     overrides = [f"train.seed={args.seed}", 'train.device="cpu"', *args.set]
     curves = {"gankit": run_gankit(args.preset, marks, overrides),
-              "plain": run_plain(args.preset, marks, overrides)}
+              "plain": run_plain(args.plain_preset, marks, overrides, args.seed)}
     cfg = load_preset(args.preset, overrides)
     opts = ImageEvalOptions(metrics=["fid"], features="fmnist", n=args.n, seed=args.seed, progress=False)
     table = {name: [{"seconds": round(t, 1), "step": s, "fid": evaluate_generator(g, cfg.data, opts)["fid"]}
@@ -137,7 +142,7 @@ def main() -> None:
     else:
         print(f"gankit reached the plain loop's final FID {target:.2f} after {reached / 60:.1f} min: "
               f"{reached / budget:.2f} of the plain loop's time")
-    print(json.dumps({"preset": args.preset, "minutes": args.minutes, "n": args.n, "seed": args.seed,
+    print(json.dumps({"preset": args.preset, "plain_preset": args.plain_preset, "minutes": args.minutes, "n": args.n, "seed": args.seed,
                       "curves": table, "plain_final_fid": target,
                       "time_ratio": None if reached is None else round(reached / budget, 3),
                       "threads": torch.get_num_threads(), "torch": torch.__version__, **machine()}))
