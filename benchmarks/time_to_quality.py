@@ -142,7 +142,8 @@ def main() -> None:
     else:
         print(f"gankit reached the plain loop's final FID {target:.2f} after {reached / 60:.1f} min: "
               f"{reached / budget:.2f} of the plain loop's time")
-    print(json.dumps({"preset": args.preset, "plain_preset": args.plain_preset, "minutes": args.minutes, "n": args.n, "seed": args.seed,
+    print(json.dumps({"preset": args.preset, "plain_preset": args.plain_preset, "minutes": args.minutes,
+                      "n": args.n, "seed": args.seed,
                       "curves": table, "plain_final_fid": target,
                       "time_ratio": None if reached is None else round(reached / budget, 3),
                       "threads": torch.get_num_threads(), "torch": torch.__version__, **machine()}))
