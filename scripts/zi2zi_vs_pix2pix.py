@@ -29,7 +29,6 @@ def pix2pix_values(zi2zi: dict, font: str, steps: int) -> dict:
     values["description"] = f"pix2pix on {font} alone, as the zi2zi run it is compared with"
     values["pix2pix"] = {"loss": options["loss"], "l1": options["l1"], "test_mode": options["test_mode"]}
     values["data"]["glyphs"]["targets"] = [font]
-    values["data"]["glyphs"].pop("unpaired", None)
     values["train"]["steps"] = steps
     return values
 

@@ -10,7 +10,6 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -91,7 +90,9 @@ def cache_key(images: torch.Tensor, settings: CannySettings) -> str:
 
 def cached_edges(images: torch.Tensor, settings: CannySettings) -> torch.Tensor:
     """edge_pairs of `images`, kept in the user cache (uint8) after the first time."""
-    root = Path(os.environ.get("GANKIT_CACHE") or Path.home() / ".cache" / "gankit") / "edges"
+    from gankit.data.fetch import cache_dir
+
+    root = cache_dir() / "edges"
     path = root / f"{cache_key(images, settings)}.npz"
     if path.is_file():
         try:

@@ -57,7 +57,7 @@ def domain_of(codepoints: np.ndarray) -> np.ndarray:
     return np.array([zlib.crc32(int(c).to_bytes(4, "little")) & 1 for c in codepoints], dtype=np.int64)
 
 
-def _targets(cfg: DataConfig, meta: dict) -> list[int]:
+def target_indices(cfg: DataConfig, meta: dict) -> list[int]:
     """Indices (into the dataset's fonts) of the configured target fonts."""
     names = [f["name"] for f in meta["fonts"]]
     wanted = list(cfg.glyphs.targets) if cfg.root and cfg.glyphs.targets else names[1:]
@@ -73,7 +73,7 @@ def build_glyph_source(cfg: DataConfig) -> Source:
     if meta["size"] != cfg.image_size:
         raise GankitError(f"the glyph dataset was rendered at {meta['size']} px, data.image_size is "
                           f"{cfg.image_size}")
-    targets = _targets(cfg, meta)
+    targets = target_indices(cfg, meta)
     if cfg.glyphs.unpaired and len(targets) != 1:
         raise GankitError(f"data.glyphs.unpaired: one target font, got {len(targets)} "
                           f"({', '.join(cfg.glyphs.targets) or 'all of the dataset'})")

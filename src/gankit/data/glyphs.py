@@ -130,7 +130,9 @@ def render_dataset(source: str, targets: list[str], chars_spec: str, size: int, 
 
 def cached_dataset(source: str, targets: list[str], chars_spec: str, size: int, margin: int) -> Path:
     """The rendered dataset of these settings in the user cache, rendered on first use."""
-    root = Path(os.environ.get("GANKIT_CACHE") or Path.home() / ".cache" / "gankit") / "glyphs"
+    from gankit.data.fetch import cache_dir
+
+    root = cache_dir() / "glyphs"
     out = root / dataset_key(source, targets, chars_spec, size, margin)
     if not (out / META).is_file():
         from gankit.logs import get_logger

@@ -1,13 +1,13 @@
 """Does a glyph read as the intended font? A font classifier (the OCR net, one class per
 target font) trained on the real target glyphs of the training characters of a run's glyph
 dataset, cached per dataset; its hit rate on a translator's outputs (zi2zi: the font asked
-for) and the fonts a latent translator's random codes reach (BicycleGAN)."""
+for) and the fonts a latent translator's random codes reach (BicycleGAN, measured on the
+draws of gankit.evaluate.translation.diversity)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,6 @@ import torch
 
 from gankit.config import DataConfig
 from gankit.data.batch import Batch
-from gankit.inference.translator import Translator
 
 VERSION = 1  # bump when the judge's training changes: cached judges are trained again
 PER_FONT = 1000  # training glyphs per font (the first in character order)
@@ -47,12 +46,12 @@ class FontJudge:
 
 
 def _glyph_arrays(data: DataConfig) -> tuple[dict[str, np.ndarray], list[int], list[str], Path]:
-    from gankit.data.glyph_source import _targets, glyph_root
+    from gankit.data.glyph_source import glyph_root, target_indices
     from gankit.data.glyphs import load_glyphs
 
     root = Path(glyph_root(data))
     arrays, meta = load_glyphs(root)
-    targets = _targets(data, meta)
+    targets = target_indices(data, meta)
     return arrays, targets, [meta["fonts"][t]["name"] for t in targets], root
 
 
@@ -69,24 +68,30 @@ def _real(arrays: dict[str, np.ndarray], targets: list[int], split: str, limit: 
     return torch.from_numpy(np.concatenate(xs)), torch.from_numpy(np.concatenate(ys)).long()
 
 
-def font_judge(data: DataConfig, seed: int = 0) -> FontJudge:
-    """The judge of this glyph dataset's target fonts (trained on first use, then cached)."""
+def font_judge(data: DataConfig, seed: int = 0) -> FontJudge | None:
+    """The judge of this glyph dataset's target fonts (trained on first use, then cached);
+    None when there is only one font to tell apart."""
     from safetensors.torch import load_file, save
 
+    from gankit.data.fetch import cache_dir
     from gankit.data.glyphs import NPZ
     from gankit.evaluate.ocr import GlyphClassifier, fit_classifier, predict, to_input
     from gankit.io import atomic_write, write_text
+    from gankit.logs import get_logger
 
     arrays, targets, fonts, root = _glyph_arrays(data)
+    if len(fonts) < 2:
+        return None
     stamp = (root / NPZ).stat()
     key = hashlib.sha256(json.dumps([VERSION, str(root.resolve()), stamp.st_size, stamp.st_mtime_ns, fonts,
                                      PER_FONT, EPOCHS, seed]).encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("GANKIT_CACHE") or Path.home() / ".cache" / "gankit") / "font-judge"
+    cache = cache_dir() / "font-judge"
     weights, info = cache / f"{key}.safetensors", cache / f"{key}.json"
     if weights.is_file() and info.is_file():
         net = GlyphClassifier(len(fonts))
         net.load_state_dict(load_file(weights))
         return FontJudge(net.eval(), fonts, json.loads(info.read_text())["real_hit"])
+    get_logger("eval").info(f"training the font judge of {', '.join(fonts)} (once per dataset)")
     x, y = _real(arrays, targets, "train", PER_FONT)
     net = fit_classifier(to_input(x), y, len(fonts), seed, epochs=EPOCHS)
     test_x, test_y = _real(arrays, targets, "test", None)
@@ -114,24 +119,16 @@ def font_hit(judge: FontJudge):
     return measure
 
 
-def fonts_reached(judge: FontJudge, translator: Translator, codes: int = 10, inputs: int = 100,
-                  seed: int = 0):
-    """extras: the share of each font among the outputs for `codes` random codes of the first
-    `inputs` test inputs, how many fonts get at least REACHED_SHARE of them, and the outputs'
-    diversity in the judge's features (mean cosine distance between codes, per input)."""
-
-    def measure(batch: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
-        x = batch["input"][:inputs]
-        rng = torch.Generator().manual_seed(seed)
-        draws = [translator.translate(x, z=torch.randn(len(x), translator.latent_dim, generator=rng))
-                 for _ in range(codes)]
-        named = torch.cat([judge.fonts_of(d) for d in draws])
-        shares = {name: float((named == k).float().mean()) for k, name in enumerate(judge.fonts)}
-        feats = torch.stack([judge.features(d) for d in draws])  # (codes, inputs, dim)
-        cosine = torch.einsum("aid,bid->abi", feats, feats)
-        pairs = codes * (codes - 1)
-        spread = float((1 - cosine).sum(dim=(0, 1)).mean()) / pairs if pairs else 0.0
-        return {"fonts_reached": sum(s >= REACHED_SHARE for s in shares.values()), "font_shares": shares,
-                "font_judge_real": judge.real_hit, "diversity_font_features": spread}
-
-    return measure
+def fonts_reached(judge: FontJudge, draws: list[torch.Tensor]) -> dict:
+    """What a latent translator's outputs for several random codes (`draws`: one tensor per
+    code, the same inputs in each) say about fonts: each font's share of them, how many fonts
+    get at least REACHED_SHARE, and their diversity in the judge's features (the mean cosine
+    distance between two codes' outputs of one input)."""
+    named = torch.cat([judge.fonts_of(d) for d in draws])
+    shares = {name: float((named == k).float().mean()) for k, name in enumerate(judge.fonts)}
+    feats = torch.stack([judge.features(d) for d in draws])  # (codes, inputs, dim)
+    cosine = torch.einsum("aid,bid->abi", feats, feats)
+    pairs = len(draws) * (len(draws) - 1)
+    spread = float((1 - cosine).sum(dim=(0, 1)).mean()) / pairs if pairs else 0.0
+    return {"fonts_reached": sum(s >= REACHED_SHARE for s in shares.values()), "font_shares": shares,
+            "font_judge_real": judge.real_hit, "diversity_font_features": spread}

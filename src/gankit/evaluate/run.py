@@ -74,7 +74,8 @@ def evaluate_run(run_dir: str | Path, n: int | None = None, seed: int = 0,
 
 def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     """What a translator's eval adds: the cycle error where the run has the reverse model, the
-    target-class rate on class domains."""
+    target-class rate on class domains, diversity of latent or dropout draws, the font judge
+    on many-font glyph runs, the encoded reconstruction, the bicubic baseline, per-style rows."""
     from gankit.evaluate.translation import (
         bicubic_baseline,
         cycle_error,
@@ -91,22 +92,24 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     if cfg.data.dataset == "classes":
         target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
         measures.append(target_class_rate(cfg.data.classes.of, target))
+    judge = None
+    if cfg.data.dataset == "glyphs" and (entry.get("num_styles") or entry.get("latent_dim")):
+        from gankit.evaluate.font_judge import font_hit, font_judge
+
+        judge = font_judge(cfg.data)  # None for a single font
+        if judge is not None and entry.get("num_styles"):
+            measures.append(font_hit(judge))
     if entry.get("latent_dim") or translator.test_mode == "train":
         from gankit.metrics import lpips
 
-        measures.append(diversity(translator, lpips_net=lpips.load_lpips() if lpips.available() else None))
+        measures.append(diversity(translator, lpips_net=lpips.load_lpips() if lpips.available() else None,
+                                  judge=judge))
     if entry.get("encoder"):
         measures.append(encoded_reconstruction(translator, load(run_dir, model=entry["encoder"], ema=ema)))
     if entry.get("scale", 1) > 1:
         measures.append(bicubic_baseline(entry["scale"], opts.y_channel, opts.border))
     if entry.get("num_styles"):
         measures.append(per_style(entry.get("styles") or [str(i) for i in range(entry["num_styles"])]))
-    if cfg.data.dataset == "glyphs" and len(cfg.data.glyphs.targets) > 1 and (
-            entry.get("num_styles") or entry.get("latent_dim")):
-        from gankit.evaluate.font_judge import font_hit, font_judge, fonts_reached
-
-        judge = font_judge(cfg.data)
-        measures.append(font_hit(judge) if entry.get("num_styles") else fonts_reached(judge, translator))
     if not measures:
         return None
 

@@ -200,11 +200,12 @@ def per_style(names: list[str], y_channel: bool = False, border: int = 0) -> Ext
 
 
 def diversity(translator: Translator, codes: int = 10, inputs: int = 100, seed: int = 0,
-              lpips_net: torch.nn.Module | None = None) -> Extras:
+              lpips_net: torch.nn.Module | None = None, judge=None) -> Extras:
     """extras: the mean pairwise L1 distance (on [0, 1]) between a translator's outputs for
     `codes` random codes (or, without a code, `codes` dropout draws in test mode train) of
     each of the first `inputs` test inputs; 0 for a deterministic translator. With an LPIPS
-    net (the paper's measure; its weights must be supplied), the mean pairwise LPIPS too."""
+    net (the paper's measure; its weights must be supplied), the mean pairwise LPIPS too; with
+    a font judge and a latent translator, the fonts the codes reach (font_judge.fonts_reached)."""
 
     def measure(batch: Batch, outputs: torch.Tensor, targets: torch.Tensor | None) -> dict:
         x = batch["input"][:inputs]
@@ -225,6 +226,10 @@ def diversity(translator: Translator, codes: int = 10, inputs: int = 100, seed: 
 
             result["diversity_lpips"] = sum(lpips_distance(draws[i], draws[j], net=lpips_net)
                                             for i, j in pairs) / len(pairs)
+        if judge is not None and translator.latent_dim:
+            from gankit.evaluate.font_judge import fonts_reached
+
+            result.update(fonts_reached(judge, draws))
         return result
 
     return measure

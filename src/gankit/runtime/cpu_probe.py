@@ -38,8 +38,9 @@ def _cpu_key() -> str:
 
 
 def _cache_file() -> Path:
-    root = os.environ.get("GANKIT_CACHE") or Path.home() / ".cache" / "gankit"
-    return Path(root) / CACHE_NAME
+    from gankit.data.fetch import cache_dir
+
+    return cache_dir() / CACHE_NAME
 
 
 def _time(dtype: torch.dtype | None, repeats: int = 6) -> float:
