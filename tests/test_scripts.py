@@ -1,4 +1,4 @@
-"""scripts/summarize_evals.py: the summary of runs trained by separate commands."""
+"""scripts/summarize_evals.py and scripts/copy_baseline.py: tables of runs trained by separate commands."""
 
 from __future__ import annotations
 
@@ -25,3 +25,28 @@ def test_summarize_takes_each_runs_latest_record_of_the_metric(tmp_path, capsys)
     assert "| 2 | 2 ± 1 |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no eval.jsonl"):
         module.main([str(tmp_path)])
+
+
+def test_copy_baseline_scores_the_inputs_with_evals_protocol(idx_dir, tmp_path):
+    from gankit.config import to_toml
+    from gankit.data import held_out_source
+    from gankit.metrics.fmnist_net import load_classifier_weights
+    from tests.test_cyclegan import _cyclegan
+
+    spec = importlib.util.spec_from_file_location("copy_baseline", SCRIPT.parent / "copy_baseline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    data = {"dataset": "classes", "root": str(idx_dir), "image_size": 28, "classes": {"a": 7, "b": 9}}
+    cfg = _cyclegan(data)
+    (tmp_path / "config.toml").write_text(to_toml(cfg))
+    scores = module.main([str(tmp_path), "--direction", "BA"])
+    # copying boots scores the classifier's rate of calling a real boot a sneaker
+    boots = held_out_source(cfg.data).parts["B"].first(10_000)["B"]
+    import torch
+
+    net, _ = load_classifier_weights()
+    with torch.no_grad():
+        as_sneaker = float((net(boots).argmax(1) == 7).float().mean())
+    assert scores["features"] == "fmnist" and scores["target_class"] == 7
+    assert scores["target_class_rate"] == pytest.approx(as_sneaker)
+    assert scores["fid"] > 0 and "l1" not in scores
