@@ -11,8 +11,9 @@ preset; this script matches what `gankit eval RUN` printed for the run itself.
 from __future__ import annotations
 
 import argparse
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from gankit.config import config_from_dict
 from gankit.data import held_out_source
