@@ -3,6 +3,7 @@ for results tables built from runs trained by separate commands.
 
     .venv/bin/python scripts/summarize_evals.py runs/glyphs/pix2pix-glyphs/seed-{1,2,3} \
         runs/glyphs-b/pix2pix-glyphs/seed-{4,5} --keys l1 psnr ssim fid kid_mean
+    .venv/bin/python scripts/summarize_evals.py runs/cg/cyclegan-fashion/seed-{1,2,3,4,5} --model BA
 
 The standard deviation is the population one, as in `gankit compare`. Prints one row per
 run, then the summary row as Markdown.
@@ -17,13 +18,14 @@ from pathlib import Path
 from gankit.io import read_json_lines
 
 
-def latest_record(run: Path, metric: str | None) -> dict:
+def latest_record(run: Path, metric: str | None, model: str | None = None) -> dict:
     path = run / "eval.jsonl"
     if not path.is_file():
         raise SystemExit(f"{run}: no eval.jsonl (run gankit eval {run})")
-    records = [r for r in read_json_lines(path) if metric is None or r.get("metric") == metric]
+    records = [r for r in read_json_lines(path) if (metric is None or r.get("metric") == metric)
+               and (model is None or r.get("model") == model)]
     if not records:
-        raise SystemExit(f"{path}: no {metric or ''} record")
+        raise SystemExit(f"{path}: no {metric or ''} record" + (f" of model {model}" if model else ""))
     return records[-1]
 
 
@@ -32,8 +34,9 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--keys", nargs="+", default=["l1", "psnr", "ssim", "fid", "kid_mean"])
     parser.add_argument("--metric", help="only records of this metric (e.g. translation, fid)")
+    parser.add_argument("--model", help="only records of this exported model (e.g. AB, BA of a CycleGAN)")
     args = parser.parse_args(argv)
-    records = [latest_record(run, args.metric) for run in args.runs]
+    records = [latest_record(run, args.metric, args.model) for run in args.runs]
     for run, record in zip(args.runs, records, strict=True):
         print(run, " ".join(f"{k}={record.get(k)}" for k in args.keys), f"step={record.get('step')}")
     summary = {}

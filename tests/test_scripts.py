@@ -17,11 +17,13 @@ def test_summarize_takes_each_runs_latest_record_of_the_metric(tmp_path, capsys)
     spec.loader.exec_module(module)
     for name, values in {"a": [9.0, 1.0], "b": [9.0, 3.0]}.items():
         (tmp_path / name).mkdir()
-        lines = [{"metric": "translation", "l1": v} for v in values] + [{"metric": "fid", "l1": 99.0}]
+        lines = ([{"metric": "translation", "l1": v, "model": "AB"} for v in values]
+                 + [{"metric": "fid", "l1": 99.0}, {"metric": "translation", "l1": 50.0, "model": "BA"}])
         (tmp_path / name / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     runs = [str(tmp_path / "a"), str(tmp_path / "b")]
-    summary = module.main([*runs, "--keys", "l1", "--metric", "translation"])
+    summary = module.main([*runs, "--keys", "l1", "--metric", "translation", "--model", "AB"])
     assert summary["l1"] == pytest.approx((2.0, 1.0))
+    assert module.main([*runs, "--keys", "l1", "--model", "BA"])["l1"] == pytest.approx((50.0, 0.0))
     assert "| 2 | 2 ± 1 |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no eval.jsonl"):
         module.main([str(tmp_path)])
