@@ -4,8 +4,8 @@ Fashion-MNIST class pairs, the target-class rate that `gankit eval` reports for 
 
     .venv/bin/python scripts/copy_baseline.py runs/cg/cyclegan-fashion/seed-1 --direction AB
 
-`gankit compare` adds a copy row too, but with Inception features for every translation
-preset; this script matches what `gankit eval RUN` printed for the run itself.
+`gankit compare` adds the same row to its tables; this script scores it for runs trained by
+separate commands, in either direction of a CycleGAN.
 """
 
 from __future__ import annotations
@@ -16,13 +16,7 @@ from pathlib import Path
 import tomllib
 
 from gankit.config import config_from_dict
-from gankit.data import held_out_source
-from gankit.evaluate.translation import (
-    TranslationEvalOptions,
-    copy_translator,
-    evaluate_translator,
-    target_class_rate,
-)
+from gankit.evaluate.translation import TranslationEvalOptions, copy_baseline
 
 SHOWN = ("l1", "psnr", "ssim", "fid", "kid_mean", "target_class_rate")
 
@@ -31,19 +25,8 @@ def copy_scores(run: Path, direction: str = "AB") -> dict:
     """The copy baseline's metrics on `run`'s held-out split, from field direction[0] to [1]."""
     with open(run / "config.toml", "rb") as f:
         cfg = config_from_dict(tomllib.load(f))
-    test = held_out_source(cfg.data)
-    if test is None:
-        raise SystemExit(f"{run}: its data has no held-out split")
-    source, target = direction[0], direction[1]
-    extras = None
-    dataset = "translation"
-    if cfg.data.dataset == "classes":
-        classes = cfg.data.classes
-        extras = target_class_rate(classes.of, classes.b if target == "B" else classes.a)
-        dataset = classes.of
-    opts = TranslationEvalOptions(features="auto", n=len(test), seed=0)
-    return evaluate_translator(copy_translator(test), test, opts, fields=(source, target),
-                               extras=extras, dataset=dataset)
+    opts = TranslationEvalOptions(features="auto", seed=0)
+    return copy_baseline(cfg.data, opts, (direction[0], direction[1]))
 
 
 def main(argv: list[str] | None = None) -> dict:

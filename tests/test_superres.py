@@ -165,3 +165,14 @@ def test_srgan_starts_from_srresnet_and_says_which_content_loss_ran(photos, tmp_
         build_recipe(_sr(photos, "srgan", {"content": "vgg", "vgg_weights": str(wrong)}), data_spec(cfg.data))
     with pytest.raises(GankitError, match="VGG19 weights .* not found"):
         build_recipe(_sr(photos, "srgan", {"content": "vgg"}), data_spec(cfg.data))
+
+
+def test_the_copy_baseline_of_sr_data_is_bicubic_with_the_runs_protocol(photos, tmp_path):
+    from gankit.compare import _copy_row
+    from gankit.evaluate.translation import TranslationEvalOptions, copy_baseline
+
+    cfg = _sr(photos, steps=1)
+    record = copy_baseline(cfg.data, TranslationEvalOptions(metrics=["psnr", "ssim"]))
+    assert record["pair_protocol"]["y_channel"] and record["pair_protocol"]["border"] == 4
+    row = _copy_row(cfg, lambda _line: None, seed=0)
+    assert row["preset"] == "bicubic upscaling" and row["psnr"] == pytest.approx(record["psnr"])

@@ -96,8 +96,8 @@ def compare(presets: list[str], seeds: int, out_dir: str | Path, overrides: list
                     filtered = {"preset": f"{name} + DRS {rejection:g}", "seed": seed,
                                 "seconds": row["seconds"], **_toy_cells(report, points)}
             else:
-                opts = (TranslationEvalOptions(metrics=list(TRANSLATION_METRICS)) if translation
-                        else ImageEvalOptions(metrics=["fid", "kid", "pr"], n=eval_n))
+                opts = (TranslationEvalOptions(metrics=list(TRANSLATION_METRICS), features="auto")
+                        if translation else ImageEvalOptions(metrics=["fid", "kid", "pr"], n=eval_n))
                 measured = evaluate_run(run_dir, None if translation else eval_n, 0, opts)
                 row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
                 row["picture"] = _last_sample_grid(run_dir)
@@ -128,20 +128,13 @@ def _kind(cfg) -> str:
 
 def _copy_row(cfg, log, seed: int) -> dict:
     """The copy-the-input baseline (G(a) = a; bicubic upscaling for super-resolution) on the
-    held-out split of `cfg`'s data."""
-    import dataclasses
+    held-out split of `cfg`'s data, scored as `gankit eval` scores a run on it."""
+    from gankit.evaluate.translation import copy_baseline
 
-    from gankit.data import held_out_source
-    from gankit.evaluate.translation import copy_translator, evaluate_translator
-
-    test = held_out_source(cfg.data)
-    baseline = copy_translator(test)
-    opts = TranslationEvalOptions(metrics=list(TRANSLATION_METRICS))
-    if baseline.scale > 1:  # the protocol `gankit eval` uses for super-resolution runs
-        opts = dataclasses.replace(opts, y_channel=test.spec.shapes["B"][0] == 3, border=baseline.scale)
-    measured = evaluate_translator(baseline, test, opts)
-    row = {"preset": "bicubic upscaling" if baseline.scale > 1 else "copy the input", "seed": seed,
-           "seconds": 0.0}
+    opts = TranslationEvalOptions(metrics=list(TRANSLATION_METRICS), features="auto")
+    measured = copy_baseline(cfg.data, opts)
+    name = "bicubic upscaling" if measured.get("pair_protocol", {}).get("border") else "copy the input"
+    row = {"preset": name, "seed": seed, "seconds": 0.0}
     row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
     log(f"== {row['preset']}: " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row))
     return row

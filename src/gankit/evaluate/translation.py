@@ -148,6 +148,27 @@ def evaluate_translator(translator: Translator, test: Source, opts: TranslationE
     return record
 
 
+def copy_baseline(data, opts: TranslationEvalOptions, fields: tuple[str, str] = ("A", "B")) -> dict[str, Any]:
+    """What copying the input (bicubic upscaling where the target is larger) scores on the
+    held-out split of `data` (a DataConfig) with `gankit eval`'s protocol for a run on it: the
+    super-resolution crop and luma, and the target-class rate of Fashion-MNIST class domains."""
+    from gankit.data import held_out_source
+
+    test = held_out_source(data)
+    if test is None:
+        raise GankitError(f"the data ({data.dataset}) has no held-out split ({data.test_split}) "
+                          "to score copying on")
+    baseline = copy_translator(test)
+    if baseline.scale > 1:
+        opts = dataclasses.replace(opts, y_channel=test.spec.shapes["B"][0] == 3, border=baseline.scale)
+    extras, dataset = None, "translation"
+    if data.dataset == "classes":
+        classes = data.classes
+        extras = target_class_rate(classes.of, classes.b if fields[1] == "B" else classes.a)
+        dataset = classes.of
+    return evaluate_translator(baseline, test, opts, fields=fields, extras=extras, dataset=dataset)
+
+
 def cycle_error(forward: Translator, backward: Translator) -> Extras:
     """extras: the mean |backward(forward(x)) - x| on the [0, 1] scale of the L1 metric."""
 
