@@ -133,8 +133,7 @@ def _copy_row(cfg, log, seed: int) -> dict:
 
     opts = TranslationEvalOptions(metrics=list(TRANSLATION_METRICS), features="auto")
     measured = copy_baseline(cfg.data, opts)
-    name = "bicubic upscaling" if measured.get("pair_protocol", {}).get("border") else "copy the input"
-    row = {"preset": name, "seed": seed, "seconds": 0.0}
+    row = {"preset": measured["compared"], "seed": seed, "seconds": 0.0}
     row.update({key: measured[key] for key, _, _ in IMAGE_COLUMNS if key in measured})
     log(f"== {row['preset']}: " + ", ".join(f"{k} {row[k]:.4g}" for k, _, _ in IMAGE_COLUMNS if k in row))
     return row

@@ -151,7 +151,8 @@ def evaluate_translator(translator: Translator, test: Source, opts: TranslationE
 def copy_baseline(data, opts: TranslationEvalOptions, fields: tuple[str, str] = ("A", "B")) -> dict[str, Any]:
     """What copying the input (bicubic upscaling where the target is larger) scores on the
     held-out split of `data` (a DataConfig) with `gankit eval`'s protocol for a run on it: the
-    super-resolution crop and luma, and the target-class rate of Fashion-MNIST class domains."""
+    super-resolution crop and luma, and the target-class rate of Fashion-MNIST class domains;
+    its `compared` names the baseline."""
     from gankit.data import held_out_source
 
     test = held_out_source(data)
@@ -166,7 +167,8 @@ def copy_baseline(data, opts: TranslationEvalOptions, fields: tuple[str, str] = 
         classes = data.classes
         extras = target_class_rate(classes.of, classes.b if fields[1] == "B" else classes.a)
         dataset = classes.of
-    return evaluate_translator(baseline, test, opts, fields=fields, extras=extras, dataset=dataset)
+    label = "bicubic upscaling" if baseline.scale > 1 else "copy the input"
+    return evaluate_translator(baseline, test, opts, label, fields, extras, dataset)
 
 
 def cycle_error(forward: Translator, backward: Translator) -> Extras:
