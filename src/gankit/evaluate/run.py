@@ -78,11 +78,11 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     on many-font glyph runs, the encoded reconstruction, the bicubic baseline, per-style rows."""
     from gankit.evaluate.translation import (
         bicubic_baseline,
+        class_domain_rate,
         cycle_error,
         diversity,
         encoded_reconstruction,
         per_style,
-        target_class_rate,
     )
     from gankit.inference import load
 
@@ -90,8 +90,7 @@ def _extras(run_dir, cfg, entry: dict, translator, ema: bool, opts):
     if entry.get("reverse"):
         measures.append(cycle_error(translator, load(run_dir, model=entry["reverse"], ema=ema)))
     if cfg.data.dataset == "classes":
-        target = cfg.data.classes.b if entry.get("output", "B") == "B" else cfg.data.classes.a
-        measures.append(target_class_rate(cfg.data.classes.of, target))
+        measures.append(class_domain_rate(cfg.data.classes, entry.get("output", "B")))
     judge = None
     if cfg.data.dataset == "glyphs" and (entry.get("num_styles") or entry.get("latent_dim")):
         from gankit.evaluate.font_judge import font_hit, font_judge

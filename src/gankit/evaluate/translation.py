@@ -164,9 +164,8 @@ def copy_baseline(data, opts: TranslationEvalOptions, fields: tuple[str, str] = 
         opts = dataclasses.replace(opts, y_channel=test.spec.shapes["B"][0] == 3, border=baseline.scale)
     extras, dataset = None, "translation"
     if data.dataset == "classes":
-        classes = data.classes
-        extras = target_class_rate(classes.of, classes.b if fields[1] == "B" else classes.a)
-        dataset = classes.of
+        extras = class_domain_rate(data.classes, fields[1])
+        dataset = data.classes.of
     label = "bicubic upscaling" if baseline.scale > 1 else "copy the input"
     return evaluate_translator(baseline, test, opts, label, fields, extras, dataset)
 
@@ -179,6 +178,12 @@ def cycle_error(forward: Translator, backward: Translator) -> Extras:
         return {"cycle_l1": float((back - inputs["input"].float()).abs().mean()) / 2}
 
     return measure
+
+
+def class_domain_rate(classes, output: str) -> Extras:
+    """extras: the target-class rate of a class-domain translator writing field `output`
+    (B: class `classes.b`; A: class `classes.a`)."""
+    return target_class_rate(classes.of, classes.b if output == "B" else classes.a)
 
 
 def target_class_rate(dataset: str, target_class: int) -> Extras:
