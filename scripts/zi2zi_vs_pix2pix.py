@@ -33,16 +33,20 @@ def pix2pix_values(zi2zi: dict, font: str, steps: int) -> dict:
     return values
 
 
-def latest_pairs(run: Path) -> dict:
-    """The latest evaluation of `run` holding pair metrics (made with `gankit eval` if none)."""
+def latest_pairs(run: Path, steps: int) -> dict:
+    """The evaluation of `run` at its last step (`steps`) holding pair metrics (made with
+    `gankit eval` if none)."""
     from gankit.cli import main
 
     path = run / "eval.jsonl"
-    records = [r for r in read_json_lines(path) if "ssim" in r] if path.is_file() else []
+    records = [r for r in read_json_lines(path) if "ssim" in r and r.get("step") == steps] \
+        if path.is_file() else []
     if not records:
         if main(["eval", str(run), "--metrics", PAIR_METRICS]) != 0:
             raise SystemExit(f"gankit eval {run} failed")
-        records = [r for r in read_json_lines(path) if "ssim" in r]
+        records = [r for r in read_json_lines(path) if "ssim" in r and r.get("step") == steps]
+    if not records:
+        raise SystemExit(f"{run} is not trained to its last step ({steps}): finish it first")
     return records[-1]
 
 
@@ -60,13 +64,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
         raise SystemExit(f"{args.zi2zi} is a {values.get('recipe')} run, not a zi2zi one")
     fonts = list(values["data"]["glyphs"]["targets"])
     steps = max(1, round(values["train"]["steps"] / len(fonts)))
-    zi2zi = latest_pairs(args.zi2zi)
-    rows = []
-    for font in fonts:
+    pix2pix = {}
+    for font in fonts:  # the pix2pix runs first: they need only the zi2zi run's config
         run = args.out / font
         cfg = config_from_dict(pix2pix_values(values, font, steps))
         train(cfg, run, resume=(run / "config.toml").is_file(), progress=False)
-        pix = latest_pairs(run)
+        pix2pix[font] = latest_pairs(run, steps)
+    zi2zi = latest_pairs(args.zi2zi, values["train"]["steps"])
+    rows = []
+    for font, pix in pix2pix.items():
         mine = zi2zi["per_style"][font]
         rows.append({"font": font, "n": mine["n"], "zi2zi_l1": mine["l1"], "pix2pix_l1": pix["l1"],
                      "zi2zi_ssim": mine["ssim"], "pix2pix_ssim": pix["ssim"],

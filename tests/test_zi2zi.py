@@ -221,3 +221,17 @@ def test_the_per_font_pix2pix_comparison_takes_equal_total_steps(capsys, zi2zi_r
     table = (tmp_path / "per-font" / "table.md").read_text()
     assert "| mean of fonts |" in table and "4 steps each" in table
     assert "SSIM pix2pix" in capsys.readouterr().out
+
+
+@needs_cjk
+def test_the_per_font_comparison_refuses_a_zi2zi_run_not_at_its_last_step(zi2zi_run):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "scripts" / "zi2zi_vs_pix2pix.py"
+    spec = importlib.util.spec_from_file_location("zi2zi_vs_pix2pix", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.latest_pairs(zi2zi_run, 12)["step"] == 12
+    with pytest.raises(SystemExit, match="not trained to its last step"):
+        script.latest_pairs(zi2zi_run, 24)  # a run still training is never scored mid-way
