@@ -1,5 +1,5 @@
-"""Mean ± standard deviation of the latest evaluation record of several runs (RUN/eval.jsonl),
-for results tables built from runs trained by separate commands.
+"""Mean ± standard deviation of the latest evaluation record of several runs (RUN/eval.jsonl)
+that holds every key asked for, for results tables built from runs trained by separate commands.
 
     .venv/bin/python scripts/summarize_evals.py runs/glyphs/pix2pix-glyphs/seed-{1,2,3} \
         runs/glyphs-b/pix2pix-glyphs/seed-{4,5} --keys l1 psnr ssim fid kid_mean
@@ -18,7 +18,10 @@ from pathlib import Path
 from gankit.io import read_json_lines
 
 
-def latest_record(run: Path, metric: str | None, model: str | None = None) -> dict:
+def latest_record(run: Path, metric: str | None, model: str | None = None,
+                  keys: list[str] = ()) -> dict:
+    """The newest record of `run` of that metric and model holding every one of `keys` (an
+    eval with fewer metrics, e.g. a `--test-mode train` one, does not hide an earlier full one)."""
     path = run / "eval.jsonl"
     if not path.is_file():
         raise SystemExit(f"{run}: no eval.jsonl (run gankit eval {run})")
@@ -26,7 +29,12 @@ def latest_record(run: Path, metric: str | None, model: str | None = None) -> di
                and (model is None or r.get("model") == model)]
     if not records:
         raise SystemExit(f"{path}: no {metric or ''} record" + (f" of model {model}" if model else ""))
-    return records[-1]
+    full = [r for r in records if all(r.get(k) is not None for k in keys)]
+    if not full:
+        missing = [k for k in keys if records[-1].get(k) is None]
+        raise SystemExit(f"{path}: no record holds {', '.join(missing)} (its latest has "
+                         f"{', '.join(k for k in records[-1] if k in keys) or 'none of the keys'})")
+    return full[-1]
 
 
 def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
@@ -36,7 +44,7 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
     parser.add_argument("--metric", help="only records of this metric (e.g. translation, fid)")
     parser.add_argument("--model", help="only records of this exported model (e.g. AB, BA of a CycleGAN)")
     args = parser.parse_args(argv)
-    records = [latest_record(run, args.metric, args.model) for run in args.runs]
+    records = [latest_record(run, args.metric, args.model, args.keys) for run in args.runs]
     for run, record in zip(args.runs, records, strict=True):
         print(run, " ".join(f"{k}={record.get(k)}" for k in args.keys), f"step={record.get('step')}")
     summary = {}

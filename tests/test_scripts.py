@@ -29,6 +29,21 @@ def test_summarize_takes_each_runs_latest_record_of_the_metric(tmp_path, capsys)
         module.main([str(tmp_path)])
 
 
+def test_summarize_skips_newer_records_lacking_a_key(tmp_path):
+    spec = importlib.util.spec_from_file_location("summarize_evals", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "a").mkdir()
+    lines = [{"metric": "translation", "l1": 0.1, "fid": 100.0},
+             {"metric": "translation", "l1": 0.2, "diversity_l1": 0.07, "test_mode": "train"}]
+    (tmp_path / "a" / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    run = str(tmp_path / "a")
+    assert module.main([run, "--keys", "l1", "fid"]) == {"l1": (0.1, 0.0), "fid": (100.0, 0.0)}
+    assert module.main([run, "--keys", "l1"])["l1"] == (0.2, 0.0)  # the newest that has it
+    with pytest.raises(SystemExit, match="no record holds ssim"):
+        module.main([run, "--keys", "l1", "ssim"])
+
+
 def test_copy_baseline_scores_the_inputs_with_evals_protocol(idx_dir, tmp_path):
     from gankit.config import to_toml
     from gankit.data import held_out_source
