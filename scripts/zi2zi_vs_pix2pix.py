@@ -35,9 +35,13 @@ def pix2pix_values(zi2zi: dict, font: str, steps: int) -> dict:
 
 def latest_pairs(run: Path, steps: int) -> dict:
     """The evaluation of `run` at its last step (`steps`) holding pair metrics (made with
-    `gankit eval` if none)."""
+    `gankit eval` if none); a run not trained that far is refused, never scored mid-way."""
     from gankit.cli import main
+    from gankit.runs import completed_steps
 
+    if completed_steps(run) != steps:
+        raise SystemExit(f"{run} is at step {completed_steps(run)}, not trained to its last step "
+                         f"({steps}): finish it first")
     path = run / "eval.jsonl"
     records = [r for r in read_json_lines(path) if "ssim" in r and r.get("step") == steps] \
         if path.is_file() else []
@@ -45,8 +49,6 @@ def latest_pairs(run: Path, steps: int) -> dict:
         if main(["eval", str(run), "--metrics", PAIR_METRICS]) != 0:
             raise SystemExit(f"gankit eval {run} failed")
         records = [r for r in read_json_lines(path) if "ssim" in r and r.get("step") == steps]
-    if not records:
-        raise SystemExit(f"{run} is not trained to its last step ({steps}): finish it first")
     return records[-1]
 
 

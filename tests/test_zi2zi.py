@@ -199,17 +199,23 @@ def test_style_interpolation_walks_from_one_learned_font_to_another(capsys, zi2z
     assert "no style 'comic-sans'" in err and "Traceback" not in err
 
 
-@needs_cjk
-def test_the_per_font_pix2pix_comparison_takes_equal_total_steps(capsys, zi2zi_run, tmp_path):
+def _per_font_script():
+    """scripts/zi2zi_vs_pix2pix.py as a module."""
     import importlib.util
     from pathlib import Path
-
-    from gankit.config.toml import read_toml
 
     path = Path(__file__).parents[1] / "scripts" / "zi2zi_vs_pix2pix.py"
     spec = importlib.util.spec_from_file_location("zi2zi_vs_pix2pix", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
+    return script
+
+
+@needs_cjk
+def test_the_per_font_pix2pix_comparison_takes_equal_total_steps(capsys, zi2zi_run, tmp_path):
+    from gankit.config.toml import read_toml
+
+    script = _per_font_script()
     rows = script.main([str(zi2zi_run), "--out", str(tmp_path / "per-font")])
     assert [r["font"] for r in rows] == FONTS
     for row in rows:
@@ -225,13 +231,7 @@ def test_the_per_font_pix2pix_comparison_takes_equal_total_steps(capsys, zi2zi_r
 
 @needs_cjk
 def test_the_per_font_comparison_refuses_a_zi2zi_run_not_at_its_last_step(zi2zi_run):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "scripts" / "zi2zi_vs_pix2pix.py"
-    spec = importlib.util.spec_from_file_location("zi2zi_vs_pix2pix", path)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _per_font_script()
     assert script.latest_pairs(zi2zi_run, 12)["step"] == 12
     with pytest.raises(SystemExit, match="not trained to its last step"):
         script.latest_pairs(zi2zi_run, 24)  # a run still training is never scored mid-way
