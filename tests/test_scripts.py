@@ -67,3 +67,16 @@ def test_copy_baseline_scores_the_inputs_with_evals_protocol(idx_dir, tmp_path):
     assert scores["features"] == "fmnist" and scores["target_class"] == 7
     assert scores["target_class_rate"] == pytest.approx(as_sneaker)
     assert scores["fid"] > 0 and "l1" not in scores
+
+
+def test_copy_baseline_measures_only_the_metrics_asked_for(paired_dir, tmp_path):
+    from gankit.config import to_toml
+    from tests.test_pix2pix import _pix2pix
+
+    spec = importlib.util.spec_from_file_location("copy_baseline", SCRIPT.parent / "copy_baseline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "config.toml").write_text(to_toml(_pix2pix(paired_dir)))
+    scores = module.main([str(tmp_path), "--metrics", "l1,ssim"])
+    assert 0.3 < scores["l1"] < 1 and -1 <= scores["ssim"] < 0  # B = 255 - A: anti-correlated
+    assert "fid" not in scores and "kid_mean" not in scores
