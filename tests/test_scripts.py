@@ -8,13 +8,19 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "summarize_evals.py"
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def _script(name: str):
+    """scripts/<name>.py, imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_summarize_takes_each_runs_latest_record_of_the_metric(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("summarize_evals", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("summarize_evals")
     for name, values in {"a": [9.0, 1.0], "b": [9.0, 3.0]}.items():
         (tmp_path / name).mkdir()
         lines = ([{"metric": "translation", "l1": v, "model": "AB"} for v in values]
@@ -30,9 +36,7 @@ def test_summarize_takes_each_runs_latest_record_of_the_metric(tmp_path, capsys)
 
 
 def test_summarize_skips_newer_records_lacking_a_key(tmp_path):
-    spec = importlib.util.spec_from_file_location("summarize_evals", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("summarize_evals")
     (tmp_path / "a").mkdir()
     lines = [{"metric": "translation", "l1": 0.1, "fid": 100.0},
              {"metric": "translation", "l1": 0.2, "diversity_l1": 0.07, "test_mode": "train"}]
@@ -50,9 +54,7 @@ def test_copy_baseline_scores_the_inputs_with_evals_protocol(idx_dir, tmp_path):
     from gankit.metrics.fmnist_net import load_classifier_weights
     from tests.test_cyclegan import _cyclegan
 
-    spec = importlib.util.spec_from_file_location("copy_baseline", SCRIPT.parent / "copy_baseline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("copy_baseline")
     data = {"dataset": "classes", "root": str(idx_dir), "image_size": 28, "classes": {"a": 7, "b": 9}}
     cfg = _cyclegan(data)
     (tmp_path / "config.toml").write_text(to_toml(cfg))
@@ -73,9 +75,7 @@ def test_copy_baseline_measures_only_the_metrics_asked_for(paired_dir, tmp_path)
     from gankit.config import to_toml
     from tests.test_pix2pix import _pix2pix
 
-    spec = importlib.util.spec_from_file_location("copy_baseline", SCRIPT.parent / "copy_baseline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("copy_baseline")
     (tmp_path / "config.toml").write_text(to_toml(_pix2pix(paired_dir)))
     scores = module.main([str(tmp_path), "--metrics", "l1,ssim"])
     assert 0.3 < scores["l1"] < 1 and -1 <= scores["ssim"] < 0  # B = 255 - A: anti-correlated
